@@ -1,0 +1,108 @@
+"""Configuration classes; the only module that reads the environment."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env(name, default=None):
+    """Return the LIVEQA_-prefixed environment variable NAME, or DEFAULT."""
+    return os.environ.get(f"LIVEQA_{name}", default)
+
+
+def _env_list(name, default):
+    raw = _env(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _env_int(name, default):
+    raw = _env(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+class Config:
+    """Embedded default: a SQLite file under instance/ and in-process Socket.IO."""
+
+    ENV_NAME = "default"
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'liveqa.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # "eventlet" for the server; "threading" is what tests and tools use.
+    ASYNC_MODE = _env("ASYNC_MODE", "eventlet")
+    SOCKETIO_MESSAGE_QUEUE = _env("MESSAGE_QUEUE_URL") or None
+    ALLOWED_ORIGINS = _env_list(
+        "ALLOWED_ORIGINS", ["http://127.0.0.1:5000", "http://localhost:5000"]
+    )
+    # Largest Socket.IO message and HTTP body accepted, in bytes.
+    SOCKETIO_MAX_MESSAGE_BYTES = 64 * 1024
+    MAX_CONTENT_LENGTH = 256 * 1024
+    TIME_ZONE = _env("TIME_ZONE", "Asia/Tehran")
+    BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "fa")
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("fa", "en")
+    HOST = _env("HOST", "127.0.0.1")
+    PORT = _env_int("PORT", 5000)
+    # eventlet's default is 1,024 simultaneous connections; a city's session needs more.
+    SERVER_MAX_CONNECTIONS = _env_int("MAX_CONNECTIONS", 10_000)
+    SERVER_LISTEN_BACKLOG = _env_int("LISTEN_BACKLOG", 2048)
+    # Seconds a SQLite transaction may wait, cooperatively, for the write lock.
+    SQLITE_LOCK_WAIT_SECONDS = float(_env("SQLITE_LOCK_WAIT_SECONDS", "10"))
+    # Public question submissions per browser per minute; 0 disables the limit.
+    SUBMIT_RATE_PER_MINUTE = _env_int("SUBMIT_RATE_PER_MINUTE", 10)
+    SUPPORT_TALLY_INTERVAL = 1.0
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    SEED_DEMO_PASSWORD = _env("DEMO_PASSWORD", "demo-pass-137")
+
+    @classmethod
+    def validate(cls):
+        """Raise if this configuration cannot run."""
+
+
+class TestConfig(Config):
+    """Tests: throwaway database, threading async mode, no rate limit."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    ASYNC_MODE = "threading"
+    SOCKETIO_MESSAGE_QUEUE = None
+    WTF_CSRF_ENABLED = False
+    SUBMIT_RATE_PER_MINUTE = 0
+    SQLITE_LOCK_WAIT_SECONDS = 2.0
+    ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost"]
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, a Redis message queue, a real secret key."""
+
+    ENV_NAME = "production"
+    SECRET_KEY = _env("SECRET_KEY")
+    SESSION_COOKIE_SECURE = _env("COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def validate(cls):
+        """Refuse to start without a secret key."""
+        if not cls.SECRET_KEY:
+            raise RuntimeError("LIVEQA_SECRET_KEY must be set in production")
+
+
+CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}
+
+
+def get_config(name=None):
+    """Return the config class named NAME, or the one LIVEQA_CONFIG names."""
+    name = name or _env("CONFIG", "default")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"unknown LIVEQA_CONFIG {name!r}") from None

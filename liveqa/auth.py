@@ -1,0 +1,93 @@
+"""Who is asking: staff logins and roles, and the citizen browser's identity."""
+
+import secrets
+from functools import wraps
+
+from flask import abort, g, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from liveqa.extensions import db, login_manager
+from liveqa.models import Role, User
+
+CLIENT_COOKIE = "liveqa_cid"
+STAFF_ROLES = frozenset(Role)
+DESK_ROLES = frozenset({Role.ADMIN, Role.MODERATOR, Role.OPERATOR})
+TRIAGE_ROLES = frozenset({Role.ADMIN, Role.MODERATOR})
+ANSWER_ROLES = frozenset({Role.ADMIN, Role.MODERATOR, Role.OFFICIAL})
+SESSION_ROLES = frozenset({Role.ADMIN, Role.MODERATOR})
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def is_api_request() -> bool:
+    """Return whether the request is for the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, **extra):
+    """Return the one JSON error shape: {"error": {"code", "message", ...}}."""
+    body = {"code": code, "message": str(message)}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
+
+
+def has_role(user, roles) -> bool:
+    """Return whether USER is logged-in staff with one of ROLES."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role in roles
+
+
+def roles_required(*roles: Role):
+    """Let only logged-in staff with one of ROLES through (401/403 or the login page)."""
+    allowed = frozenset(roles) or STAFF_ROLES
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if is_api_request():
+                    return json_error(401, "login_required", _("Please log in."))
+                return redirect(url_for("pages.login", next=request.full_path))
+            if current_user.role not in allowed:
+                if is_api_request():
+                    return json_error(
+                        403, "forbidden", _("Your role may not do this."), role=current_user.role
+                    )
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def client_id() -> str:
+    """Return this citizen browser's identity, creating it on first use."""
+    value = request.cookies.get(CLIENT_COOKIE, "")
+    if len(value) == 32 and all(c in "0123456789abcdef" for c in value):
+        return value
+    if "new_client_id" not in g:
+        g.new_client_id = secrets.token_hex(16)
+    return g.new_client_id
+
+
+def set_client_cookie(response):
+    """Persist a newly created browser identity (an after_request hook)."""
+    new = g.get("new_client_id")
+    if new:
+        response.set_cookie(
+            CLIENT_COOKIE, new, max_age=400 * 24 * 3600, httponly=True, samesite="Lax"
+        )
+    return response
+
+
+def init_app(app) -> None:
+    """Register the browser-identity cookie hook."""
+    login_manager.login_view = "pages.login"
+    app.after_request(set_client_cookie)

@@ -1,0 +1,64 @@
+"""Engine set-up; on SQLite, no connection ever waits inside SQLite for a lock."""
+
+import time
+
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+
+class DatabaseBusy(Exception):
+    """The SQLite write lock stayed taken for longer than the configured wait."""
+
+
+def engine_options(uri: str) -> dict:
+    """Return create_engine() options suited to the database URI."""
+    if uri.startswith("sqlite"):
+        # timeout=0: SQLite's own busy wait would block the OS thread, and under eventlet
+        # that is every client at once. We wait for locks ourselves, cooperatively.
+        return {"connect_args": {"timeout": 0, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def configure_engine(engine, lock_wait_seconds: float) -> None:
+    """Install the SQLite pragmas and cooperative BEGIN IMMEDIATE on ENGINE."""
+    if engine.dialect.name != "sqlite":
+        return
+    if getattr(engine, "_liveqa_configured", False):
+        return
+    engine._liveqa_configured = True
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event, not the driver, start transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 0")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not in_memory:
+            # WAL: readers never wait for the writer, and the writer never waits for readers.
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        begin_immediate(connection, lock_wait_seconds)
+
+
+def begin_immediate(connection, lock_wait_seconds: float) -> None:
+    """Start a write transaction, sleeping between tries while another writer holds the lock."""
+    deadline = time.monotonic() + lock_wait_seconds
+    delay = 0.002
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                raise
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(str(exc.orig)) from exc
+        # time.sleep yields to other green threads when the server monkey-patches it.
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)

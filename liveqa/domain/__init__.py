@@ -1,0 +1,1 @@
+"""The domain: verbs that change LiveQA's state, and the rules they enforce."""

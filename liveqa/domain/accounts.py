@@ -1,0 +1,64 @@
+"""Staff accounts: creation and password checks (argon2id)."""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from liveqa.domain.errors import Conflict, ValidationError
+from liveqa.extensions import db
+from liveqa.models import Role, User
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the timing of "no such user" like a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD_CHARS = 10
+
+
+def hash_password(password: str) -> str:
+    """Return an argon2id hash of PASSWORD."""
+    return _hasher.hash(password)
+
+
+def create_user(username: str, password: str, role, display_name: str | None = None) -> User:
+    """Add a staff account; raise if the name is taken or the password too short."""
+    username = (username or "").strip().lower()
+    if not username or len(username) > 64:
+        raise ValidationError(_l("Enter a user name."), code="invalid_username", field="username")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationError(_l("Unknown role."), code="invalid_role", field="role") from None
+    if len(password or "") < MIN_PASSWORD_CHARS:
+        raise ValidationError(
+            _l("Passwords need at least %(n)d characters.", n=MIN_PASSWORD_CHARS),
+            code="weak_password",
+            field="password",
+        )
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(_l("This user name is taken."), code="username_taken")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        role=role,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user with USERNAME and PASSWORD, or None."""
+    user = db.session.scalar(
+        select(User).where(User.username == (username or "").strip().lower())
+    )
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user

@@ -1,0 +1,86 @@
+"""Checks on raw input that the domain verbs share."""
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from liveqa.domain.errors import ValidationError
+from liveqa.domain.text import ascii_digits, clean_text
+
+MAX_QUESTION_CHARS = 1000
+MAX_ANSWER_CHARS = 4000
+MAX_NAME_CHARS = 80
+MAX_NOTE_CHARS = 500
+MAX_UNIT_CHARS = 200
+
+
+def required_text(value, field: str, max_chars: int, *, multiline: bool = True) -> str:
+    """Return VALUE cleaned, or raise if it is missing, blank or too long."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(_l("This field is required."), code="required", field=field)
+    if not isinstance(value, str):
+        raise ValidationError(_l("This field must be text."), code="not_text", field=field)
+    cleaned = clean_text(value, multiline=multiline)
+    if not cleaned:
+        raise ValidationError(_l("This field is required."), code="required", field=field)
+    if len(cleaned) > max_chars:
+        raise ValidationError(
+            _l("At most %(max)d characters are allowed.", max=max_chars),
+            code="too_long",
+            field=field,
+            details={"max": max_chars, "length": len(cleaned)},
+        )
+    return cleaned
+
+
+def optional_text(value, field: str, max_chars: int, *, multiline: bool = False) -> str | None:
+    """Return VALUE cleaned, None when it is missing or blank, or raise if too long."""
+    if value is None or (isinstance(value, str) and not clean_text(value)):
+        return None
+    return required_text(value, field, max_chars, multiline=multiline)
+
+
+def optional_phone(value) -> str | None:
+    """Return a phone number as ASCII digits (with an optional leading +), or None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(_l("This field must be text."), code="not_text", field="phone")
+    digits = re.sub(r"[\s\-()]", "", ascii_digits(clean_text(value)))
+    if not re.fullmatch(r"\+?[0-9]{7,15}", digits):
+        raise ValidationError(
+            _l("Enter a phone number of 7 to 15 digits."), code="invalid_phone", field="phone"
+        )
+    return digits
+
+
+def optional_id(value, field: str) -> int | None:
+    """Return VALUE as a positive integer id, None when missing, or raise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(_l("Not a valid choice."), code="invalid_choice", field=field)
+    try:
+        number = int(ascii_digits(value) if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            _l("Not a valid choice."), code="invalid_choice", field=field
+        ) from None
+    if number <= 0:
+        raise ValidationError(_l("Not a valid choice."), code="invalid_choice", field=field)
+    return number
+
+
+def parse_date(value, field: str) -> date:
+    """Return VALUE (a date or YYYY-MM-DD in any digit script) as a date, or raise."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(ascii_digits(value.strip()))
+        except ValueError:
+            pass
+    raise ValidationError(
+        _l("Enter a date as YYYY-MM-DD."), code="invalid_date", field=field
+    )

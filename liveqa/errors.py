@@ -1,0 +1,95 @@
+"""Error handling: one JSON shape for the API, a readable page for the screens."""
+
+import logging
+
+from flask import render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from liveqa.auth import is_api_request, json_error
+from liveqa.database import DatabaseBusy
+from liveqa.domain.errors import DomainError
+from liveqa.extensions import db
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _respond(status: int, code: str, message: str, **extra):
+    db.session.rollback()
+    if is_api_request():
+        return json_error(status, code, message, **extra)
+    return (
+        render_template("error.html", status=status, code=code, message=message),
+        status,
+    )
+
+
+def _http_message(status: int) -> str:
+    messages = {
+        400: _("The request was not understood."),
+        401: _("Please log in."),
+        403: _("You are not allowed to do this."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        413: _("The request is too large."),
+        415: _("Send JSON with Content-Type: application/json."),
+        429: _("Too many requests; please wait a minute and try again."),
+    }
+    return messages.get(status, _("The request could not be carried out."))
+
+
+def register_error_handlers(app) -> None:
+    """Map domain, HTTP and database errors to responses; never a 500 for bad input."""
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        return _respond(
+            error.status,
+            error.code,
+            str(error.message),
+            field=error.field,
+            details=error.details or None,
+        )
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return _respond(400, "csrf_failed", _("The form expired; reload the page and try again."))
+
+    @app.errorhandler(StaleDataError)
+    def _stale(error):
+        return _respond(
+            409, "stale", _("Someone else changed this question first; it has been reloaded.")
+        )
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(error):
+        log.info("integrity error answered with 409: %s", error.orig)
+        return _respond(409, "conflict", _("This conflicts with the current state; reload."))
+
+    @app.errorhandler(DatabaseBusy)
+    def _busy(error):
+        return _respond(503, "busy", _("The server is busy; please try again in a moment."))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        status = error.code or 500
+        return _respond(status, _HTTP_CODES.get(status, "http_error"), _http_message(status))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        log.exception("unhandled error")
+        return _respond(500, "internal", _("Something went wrong on our side; nothing was lost."))

@@ -1,0 +1,26 @@
+"""Socket.IO room names: the only place they are spelled."""
+
+
+def public_room(session_id: int) -> str:
+    """Return the room of a session's public board (citizens)."""
+    return f"session:{session_id}:public"
+
+
+def screen_room(session_id: int) -> str:
+    """Return the room of a session's big screen."""
+    return f"session:{session_id}:screen"
+
+
+def moderators_room(session_id: int) -> str:
+    """Return the room of a session's moderators and operators."""
+    return f"session:{session_id}:moderators"
+
+
+def official_room(session_id: int, official_id: int) -> str:
+    """Return the room of one official's panel in a session."""
+    return f"session:{session_id}:official:{official_id}"
+
+
+def tracking_room(tracking_code: str) -> str:
+    """Return the room that follows one question by its tracking code."""
+    return f"track:{tracking_code}"

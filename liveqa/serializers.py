@@ -1,0 +1,279 @@
+"""JSON shapes shared by the REST API, the pages and the Socket.IO events."""
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from liveqa.domain.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES
+from liveqa.domain.tracking import display_code
+from liveqa.extensions import db
+from liveqa.models import (
+    Answer,
+    Category,
+    District,
+    FollowUp,
+    LiveSession,
+    Official,
+    Question,
+    QuestionStatus,
+    RejectReason,
+)
+
+S = QuestionStatus
+
+REJECT_REASON_LABELS = {
+    RejectReason.DUPLICATE: _l("Duplicate of another question"),
+    RejectReason.OFF_TOPIC: _l("Not about this programme"),
+    RejectReason.NOT_MUNICIPAL: _l("Outside the municipality's remit"),
+    RejectReason.OFFENSIVE: _l("Offensive or abusive"),
+    RejectReason.PERSONAL_DATA: _l("Contains personal data"),
+    RejectReason.UNCLEAR: _l("Not clear enough to answer"),
+    RejectReason.OTHER: _l("Other reason"),
+}
+STATUS_LABELS = {
+    S.SUBMITTED: _l("Received, waiting for review"),
+    S.APPROVED: _l("Approved, waiting for an official"),
+    S.ROUTED: _l("With the official, waiting to go on air"),
+    S.ON_AIR: _l("On air now"),
+    S.ANSWERED: _l("Answered"),
+    S.REJECTED: _l("Not accepted"),
+    S.MERGED: _l("Merged with a similar question"),
+    S.CARRIED_OVER: _l("Carried over to the next session"),
+    S.UNANSWERED: _l("Not answered in the session; followed up"),
+}
+
+
+def iso(value: datetime | date | None) -> str | None:
+    """Return VALUE in ISO 8601 (UTC for datetimes), or None."""
+    return value.isoformat() if value is not None else None
+
+
+def official_json(official: Official | None) -> dict | None:
+    """Return the public view of an official."""
+    if official is None:
+        return None
+    return {
+        "id": official.id,
+        "name": official.name,
+        "title": official.title,
+        "title_en": official.title_en,
+        "portfolio": official.portfolio,
+    }
+
+
+def category_json(category: Category | None) -> dict | None:
+    """Return a category."""
+    if category is None:
+        return None
+    return {
+        "id": category.id,
+        "slug": category.slug,
+        "name": category.name,
+        "name_en": category.name_en,
+        "default_official_id": category.default_official_id,
+    }
+
+
+def district_json(district: District | None) -> dict | None:
+    """Return a district."""
+    if district is None:
+        return None
+    return {
+        "id": district.id,
+        "number": district.number,
+        "name": district.name,
+        "name_en": district.name_en,
+    }
+
+
+def follow_up_json(follow_up: FollowUp) -> dict:
+    """Return a follow-up commitment."""
+    return {
+        "id": follow_up.id,
+        "responsible_unit": follow_up.responsible_unit,
+        "due_on": iso(follow_up.due_on),
+        "status": follow_up.status.value,
+    }
+
+
+def answer_json(answer: Answer | None) -> dict | None:
+    """Return an answer with its follow-up, if one was committed to."""
+    if answer is None:
+        return None
+    follow_ups = [f for f in answer.question.follow_ups if f.answer_id == answer.id]
+    return {
+        "kind": answer.kind.value,
+        "text": answer.text,
+        "official": official_json(answer.official),
+        "created_at": iso(answer.created_at),
+        "follow_up": follow_up_json(follow_ups[0]) if follow_ups else None,
+    }
+
+
+def session_json(live_session: LiveSession | None) -> dict | None:
+    """Return the public view of a session, with the officials taking part."""
+    if live_session is None:
+        return None
+    edition = live_session.edition
+    return {
+        "id": live_session.id,
+        "title": live_session.title,
+        "status": live_session.status.value,
+        "starts_at": iso(live_session.starts_at),
+        "ends_at": iso(live_session.ends_at),
+        "edition": {"id": edition.id, "number": edition.number, "title": edition.title},
+        "officials": [official_json(o) for o in live_session.officials],
+        "seq": live_session.seq,
+    }
+
+
+def question_public(question: Question) -> dict:
+    """Return what anyone may see of a question on the public board."""
+    return {
+        "id": question.id,
+        "session_id": question.session_id,
+        "text": question.display_text,
+        "status": question.status.value,
+        "category": category_json(question.category),
+        "district": district_json(question.district),
+        "asker_name": question.asker_name,
+        "support_count": question.support_count,
+        "official": official_json(question.official),
+        "answer": answer_json(question.answer),
+        "position": question.position,
+        "submitted_at": iso(question.submitted_at),
+        "on_air_at": iso(question.on_air_at),
+        "answered_at": iso(question.answered_at),
+    }
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Return PHONE with its middle digits hidden, as staff see it."""
+    if not phone:
+        return None
+    keep_start = 4 if len(phone) > 8 else 2
+    return phone[:keep_start] + "•" * (len(phone) - keep_start - 2) + phone[-2:]
+
+
+def question_staff(question: Question) -> dict:
+    """Return the staff view of a question: verbatim text kept, phone masked."""
+    data = question_public(question)
+    data.update(
+        {
+            "tracking_code": question.tracking_code,
+            "verbatim_text": question.text,
+            "edited_text": question.edited_text,
+            "asker_phone": mask_phone(question.asker_phone),
+            "channel": question.channel.value,
+            "version": question.version,
+            "merged_into_id": question.merged_into_id,
+            "reject_reason": question.reject_reason.value if question.reject_reason else None,
+            "reject_note": question.reject_note,
+            "official_id": question.official_id,
+            "category_id": question.category_id,
+            "district_id": question.district_id,
+            "approved_at": iso(question.approved_at),
+            "routed_at": iso(question.routed_at),
+            "updated_at": iso(question.updated_at),
+        }
+    )
+    return data
+
+
+def question_tracking(question: Question) -> dict:
+    """Return what the asker sees when following a question by its tracking code."""
+    shown = question.merged_into if question.status == S.MERGED else question
+    status = shown.status if shown is not None else question.status
+    return {
+        "tracking_code": question.tracking_code,
+        "tracking_code_display": display_code(question.tracking_code),
+        "text": question.text,
+        "status": question.status.value,
+        "status_label": str(STATUS_LABELS[question.status]),
+        "outcome": question.status.value if question.status not in OPEN_STATUSES else None,
+        "submitted_at": iso(question.submitted_at),
+        "session_id": question.session_id,
+        "reject_reason": question.reject_reason.value if question.reject_reason else None,
+        "reject_reason_label": (
+            str(REJECT_REASON_LABELS[question.reject_reason]) if question.reject_reason else None
+        ),
+        "reject_note": question.reject_note,
+        "merged_into": (
+            question_public(question.merged_into) if question.status == S.MERGED else None
+        ),
+        "effective_status": status.value,
+        "effective_status_label": str(STATUS_LABELS[status]),
+        "official": official_json(shown.official if shown is not None else None),
+        "answer": answer_json(shown.answer if shown is not None else None),
+        "follow_ups": [follow_up_json(f) for f in question.follow_ups],
+        "carried_to_session_id": question.carried_to_session_id,
+    }
+
+
+def counters(session_id: int) -> dict:
+    """Return the session's counters: received, answered, waiting, on air."""
+    row = db.session.execute(
+        select(
+            func.count(Question.id),
+            func.count(case((Question.status == S.ANSWERED, 1))),
+            func.count(case((Question.status.in_(OPEN_STATUSES), 1))),
+        ).where(Question.session_id == session_id)
+    ).one()
+    return {"received": row[0], "answered": row[1], "waiting": row[2]}
+
+
+def _session_questions(session_id: int, statuses) -> list[Question]:
+    return list(
+        db.session.scalars(
+            select(Question)
+            .where(Question.session_id == session_id, Question.status.in_(statuses))
+            .order_by(Question.id)
+        )
+    )
+
+
+def public_snapshot(live_session: LiveSession) -> dict:
+    """Return the public board of a session with the sequence number it reflects."""
+    # Read seq first: the data read after it is at least as new, and events are upserts.
+    seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == live_session.id))
+    questions = _session_questions(live_session.id, PUBLIC_STATUSES)
+    on_air = next((q for q in questions if q.status == S.ON_AIR), None)
+    return {
+        "seq": seq,
+        "session": session_json(live_session) | {"seq": seq},
+        "counters": counters(live_session.id),
+        "on_air": question_public(on_air) if on_air else None,
+        "questions": [question_public(q) for q in questions],
+    }
+
+
+def staff_snapshot(live_session: LiveSession) -> dict:
+    """Return every question of a session, staff view, with the sequence number."""
+    seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == live_session.id))
+    questions = list(
+        db.session.scalars(
+            select(Question).where(Question.session_id == live_session.id).order_by(Question.id)
+        )
+    )
+    return {
+        "seq": seq,
+        "session": session_json(live_session) | {"seq": seq},
+        "counters": counters(live_session.id),
+        "questions": [question_staff(q) for q in questions],
+    }
+
+
+def change_messages(change, question: Question | None, session_counters: dict) -> dict:
+    """Return the public and staff payloads of one numbered change."""
+    base = {
+        "seq": change.seq,
+        "session_id": change.session_id,
+        "kind": change.kind,
+        "question_id": change.question_id,
+        "counters": session_counters,
+    }
+    visible = question is not None and question.status in PUBLIC_STATUSES
+    public = base | {"question": question_public(question) if visible else None}
+    staff = base | {"question": question_staff(question) if question is not None else None}
+    return {"public": public, "staff": staff}
