@@ -19,6 +19,16 @@ def _env_list(name, default):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _database_url(name, default):
+    """Return the database URL in LIVEQA_NAME; plain postgresql:// means psycopg2."""
+    url = _env(name, default)
+    # SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, which is not installed.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
 def _env_int(name, default):
     raw = _env(name)
     return int(raw) if raw not in (None, "") else default
@@ -29,11 +39,14 @@ class Config:
 
     ENV_NAME = "default"
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
-    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'liveqa.db'}")
+    SQLALCHEMY_DATABASE_URI = _database_url("DATABASE_URL", f"sqlite:///{INSTANCE_DIR}/liveqa.db")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # "eventlet" for the server; "threading" is what tests and tools use.
     ASYNC_MODE = _env("ASYNC_MODE", "eventlet")
     SOCKETIO_MESSAGE_QUEUE = _env("MESSAGE_QUEUE_URL") or None
+    # Redis pub/sub ignores the database number: deployments sharing one Redis need
+    # their own channel, or they receive each other's events.
+    SOCKETIO_CHANNEL = _env("MESSAGE_QUEUE_CHANNEL", "liveqa")
     ALLOWED_ORIGINS = _env_list(
         "ALLOWED_ORIGINS", ["http://127.0.0.1:5000", "http://localhost:5000"]
     )
@@ -60,6 +73,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     SEED_DEMO_PASSWORD = _env("DEMO_PASSWORD", "demo-pass-137")
+    # A callable(function, *args) that runs CPU-heavy work off the event loop; the
+    # server entry point sets it under eventlet. None runs the work inline.
+    RUN_BLOCKING = None
 
     @classmethod
     def validate(cls):
@@ -72,7 +88,7 @@ class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-secret"
-    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = _database_url("TEST_DATABASE_URL", "sqlite://")
     ASYNC_MODE = "threading"
     SOCKETIO_MESSAGE_QUEUE = None
     WTF_CSRF_ENABLED = False

@@ -39,6 +39,7 @@ def create_app(config_name: str | None = None, **overrides):
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
         manage_session=False,

@@ -52,9 +52,8 @@ def _build_outbox(session: Session) -> list[tuple[str, dict, list[str]]]:
             (CHANGE_EVENT, messages["staff"], staff_rooms(change.session_id, official_ids))
         )
         if question is not None:
-            followers = [question] + list(
-                session.scalars(select(Question).where(Question.merged_into_id == question.id))
-            )
+            merged = session.scalars(select(Question).where(Question.merged_into_id == question.id))
+            followers = [question, *merged]
             for follower in followers:
                 outbox.append(
                     (
@@ -115,27 +114,36 @@ class TallyCoalescer:
             dirty, self._dirty = self._dirty, {}
         if not dirty:
             return 0
-        with self.app.app_context():
-            for session_id, question_ids in dirty.items():
-                rows = db.session.execute(
-                    select(Question.id, Question.support_count).where(
-                        Question.id.in_(question_ids)
-                    )
-                ).all()
-                seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
-                official_ids = db.session.scalars(select(Official.id).where(Official.active)).all()
-                db.session.rollback()
-                payload = {
-                    "session_id": session_id,
-                    "seq": seq,
-                    "counts": {str(qid): count for qid, count in rows},
-                }
-                socketio.emit(
-                    TALLY_EVENT,
-                    payload,
-                    to=public_rooms(session_id) + staff_rooms(session_id, official_ids),
-                )
+        unsent = dict(dirty)
+        try:
+            with self.app.app_context():
+                for session_id, question_ids in dirty.items():
+                    self._send(session_id, question_ids)
+                    del unsent[session_id]
+        except Exception:
+            # Counts are absolute, so resending is harmless but losing them is not: a busy
+            # database or a failed emit leaves the unsent sessions for the next tick.
+            self.mark((sid, qid) for sid, qids in unsent.items() for qid in qids)
+            raise
         return len(dirty)
+
+    def _send(self, session_id: int, question_ids: set[int]) -> None:
+        rows = db.session.execute(
+            select(Question.id, Question.support_count).where(Question.id.in_(question_ids))
+        ).all()
+        seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
+        official_ids = db.session.scalars(select(Official.id).where(Official.active)).all()
+        db.session.rollback()
+        payload = {
+            "session_id": session_id,
+            "seq": seq,
+            "counts": {str(qid): count for qid, count in rows},
+        }
+        socketio.emit(
+            TALLY_EVENT,
+            payload,
+            to=public_rooms(session_id) + staff_rooms(session_id, official_ids),
+        )
 
     def _run(self) -> None:
         while True:

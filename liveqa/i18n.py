@@ -28,15 +28,18 @@ _FA_MONTHS = (
 
 
 def select_locale() -> str:
-    """Pick the locale: ?lang=, then the language cookie, then Accept-Language, then fa."""
+    """Pick the locale: ?lang=, then the language cookie, then (API only) Accept-Language."""
     supported = current_app.config["LANGUAGES"]
     if has_request_context():
         for candidate in (request.args.get("lang"), request.cookies.get(LOCALE_COOKIE)):
             if candidate in supported:
                 return candidate
-        best = request.accept_languages.best_match(supported)
-        if best:
-            return best
+        # Pages are Persian unless the reader switches: a phone set to English is common
+        # in Qom and says little about the language its owner reads. API clients choose.
+        if request.path.startswith("/api/"):
+            best = request.accept_languages.best_match(supported)
+            if best:
+                return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -64,7 +67,8 @@ def format_date(value: date | datetime | None, *, with_time: bool = False) -> st
         return text
     day = value.date() if isinstance(value, datetime) else value
     jalali = jdatetime.date.fromgregorian(date=day)
-    text = f"{_FA_WEEKDAYS[day.weekday()]} {jalali.day} {_FA_MONTHS[jalali.month - 1]} {jalali.year}"
+    month = _FA_MONTHS[jalali.month - 1]
+    text = f"{_FA_WEEKDAYS[day.weekday()]} {jalali.day} {month} {jalali.year}"
     if with_time and isinstance(value, datetime):
         text += f"، ساعت {value:%H:%M}"
     return persian_digits(text)

@@ -18,6 +18,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+)
+from sqlalchemy import (
     text as sql_text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -196,9 +198,7 @@ class LiveSession(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("seq >= 0", name="seq_not_negative"),
-        CheckConstraint(
-            "status = 'scheduled' OR opened_at IS NOT NULL", name="opened_has_time"
-        ),
+        CheckConstraint("status = 'scheduled' OR opened_at IS NOT NULL", name="opened_has_time"),
         CheckConstraint("status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_time"),
         Index("ix_live_sessions_starts_at", "starts_at"),
     )
@@ -385,9 +385,7 @@ class FollowUp(db.Model):
     question: Mapped[Question] = relationship(back_populates="follow_ups")
     answer: Mapped[Answer | None] = relationship()
 
-    __table_args__ = (
-        CheckConstraint("length(responsible_unit) >= 1", name="unit_not_empty"),
-    )
+    __table_args__ = (CheckConstraint("length(responsible_unit) >= 1", name="unit_not_empty"),)
 
 
 class Support(db.Model):

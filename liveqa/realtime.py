@@ -1,5 +1,220 @@
-"""Placeholder."""
+"""Socket.IO edge: who may listen to which room; every command stays on HTTP."""
+
+import logging
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import join_room
+from sqlalchemy import select
+
+from liveqa import rooms
+from liveqa.auth import DESK_ROLES, TRIAGE_ROLES
+from liveqa.database import DatabaseBusy
+from liveqa.domain.errors import DomainError, Forbidden, NotFound, ValidationError
+from liveqa.domain.questions import find_question_by_code
+from liveqa.domain.tracking import parse_code
+from liveqa.extensions import db, socketio
+from liveqa.models import LiveSession, Official, Role, User
+from liveqa.serializers import question_tracking
+
+log = logging.getLogger(__name__)
+EXTENSION_KEY = "liveqa_realtime"
+ROOM_KINDS = ("public", "screen", "moderators", "official")
+# Bounds on what one socket may subscribe to, so a client cannot grow server memory.
+MAX_ROOMS_PER_SOCKET = 20
+MAX_TRACKED_CODES = 20
+MAX_CODE_CHARS = 40
 
 
-def init_app(app):
-    """Register nothing yet."""
+@dataclass
+class SocketState:
+    """What the server remembers about one connected socket."""
+
+    user_id: int | None = None
+    rooms: set[str] = field(default_factory=set)
+    tracked: set[str] = field(default_factory=set)
+
+
+def _sockets() -> dict[str, SocketState]:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def _state() -> SocketState:
+    state = _sockets().get(request.sid)
+    if state is None:
+        # Only a socket whose connect handler ran has state; anything else is refused.
+        raise Forbidden(_("Reconnect and try again."), code="not_connected")
+    return state
+
+
+def _ok(**data) -> dict:
+    return {"ok": True, **data}
+
+
+def _fail(code: str, message, field_name: str | None = None) -> dict:
+    error = {"code": code, "message": str(message)}
+    if field_name:
+        error["field"] = field_name
+    return {"ok": False, "error": error}
+
+
+def _isolated(handler):
+    """Run HANDLER in its own app context: its own DB session and g, removed on return."""
+
+    @wraps(handler)
+    def wrapper(*args):
+        # The pushed context's teardown removes the DB session, so no transaction (and on
+        # SQLite no write lock) outlives the event, and g (current_user, locale) is fresh.
+        with current_app.app_context():
+            try:
+                return handler(*args)
+            finally:
+                db.session.rollback()
+
+    return wrapper
+
+
+def _acked(handler):
+    """Turn HANDLER's errors into an {"ok": false, "error": ...} acknowledgement."""
+
+    @wraps(handler)
+    def wrapper(*args):
+        try:
+            return handler(*args)
+        except DomainError as error:
+            return _fail(error.code, error.message, error.field)
+        except DatabaseBusy:
+            return _fail("busy", _("The server is busy; please try again in a moment."))
+        except Exception:
+            log.exception("socket event %s failed", getattr(request, "event", None))
+            return _fail("internal", _("Something went wrong on our side; nothing was lost."))
+
+    return _isolated(wrapper)
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError(_("This must be a positive whole number."), field=name)
+    return value
+
+
+def _payload(data) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationError(_("The event data must be an object."), code="bad_request")
+    return data
+
+
+def _staff_user(state: SocketState) -> User:
+    """Return the socket's staff user, re-read so a deactivated account loses access."""
+    user = db.session.get(User, state.user_id) if state.user_id is not None else None
+    if user is None or not user.active:
+        raise Forbidden(_("Please log in."), code="login_required")
+    return user
+
+
+def _room_for(state: SocketState, kind: str, session_id: int, data: dict) -> str:
+    """Return the room KIND of SESSION_ID names, if this socket may join it."""
+    if kind == "public":
+        return rooms.public_room(session_id)
+    if kind == "screen":
+        return rooms.screen_room(session_id)
+    user = _staff_user(state)
+    if kind == "moderators":
+        if user.role not in DESK_ROLES:
+            raise Forbidden(_("Your role may not do this."))
+        return rooms.moderators_room(session_id)
+    if user.role == Role.OFFICIAL:
+        own = user.official
+        if own is None:
+            raise Forbidden(_("Your account is not linked to an official."), code="no_official")
+        asked = data.get("official_id")
+        if asked is not None and asked != own.id:
+            raise Forbidden(_("You may only follow your own questions."))
+        return rooms.official_room(session_id, own.id)
+    if user.role not in TRIAGE_ROLES:
+        raise Forbidden(_("Your role may not do this."))
+    official_id = _positive_int(data.get("official_id"), "official_id")
+    if db.session.get(Official, official_id) is None:
+        raise NotFound(_("Not a valid choice."), code="unknown_official")
+    return rooms.official_room(session_id, official_id)
+
+
+@_isolated
+def on_connect(auth=None):
+    """Accept the socket and remember who opened it (a citizen or a staff user)."""
+    if auth is not None and not isinstance(auth, dict):
+        raise ConnectionRefusedError("unsupported auth data")
+    user_id = current_user.id if current_user.is_authenticated else None
+    _sockets()[request.sid] = SocketState(user_id=user_id)
+
+
+def on_disconnect(reason=None):
+    """Forget the socket; Socket.IO itself drops its rooms."""
+    _sockets().pop(request.sid, None)
+
+
+@_acked
+def on_join(data=None):
+    """Join a session's room; ack with the session's current sequence number."""
+    data = _payload(data)
+    state = _state()
+    session_id = _positive_int(data.get("session_id"), "session_id")
+    kind = data.get("room")
+    if kind not in ROOM_KINDS:
+        raise ValidationError(_("Unknown room."), code="unknown_room", field="room")
+    if db.session.get(LiveSession, session_id) is None:
+        raise NotFound(_("No such session."), code="unknown_session")
+    room = _room_for(state, kind, session_id, data)
+    if room not in state.rooms and len(state.rooms) >= MAX_ROOMS_PER_SOCKET:
+        raise ValidationError(_("Too many rooms on one connection."), code="too_many_rooms")
+    # Join before reading seq: every change numbered after the ack reaches this socket.
+    join_room(room)
+    state.rooms.add(room)
+    seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
+    return _ok(seq=seq)
+
+
+@_acked
+def on_track(data=None):
+    """Follow one question by its tracking code; ack with its tracking view."""
+    data = _payload(data)
+    state = _state()
+    raw = data.get("code")
+    code = parse_code(raw) if isinstance(raw, str) and len(raw) <= MAX_CODE_CHARS else None
+    if code is None:
+        raise ValidationError(
+            _("This is not a valid tracking code."), code="invalid_code", field="code"
+        )
+    if code not in state.tracked and len(state.tracked) >= MAX_TRACKED_CODES:
+        raise ValidationError(
+            _("Too many questions followed on one connection."), code="too_many_codes"
+        )
+    question = find_question_by_code(code)
+    join_room(rooms.tracking_room(code))
+    state.tracked.add(code)
+    return _ok(question=question_tracking(question))
+
+
+def on_ping(data=None):
+    """Answer a liveness check."""
+    return _ok()
+
+
+@_isolated
+def on_other(event, *args):
+    """Refuse every event this server does not define; it changes nothing."""
+    return _fail("unknown_event", _("Unknown event."))
+
+
+def init_app(app) -> None:
+    """Register the Socket.IO handlers on APP's server."""
+    app.extensions[EXTENSION_KEY] = {}
+    socketio.on_event("connect", on_connect)
+    socketio.on_event("disconnect", on_disconnect)
+    socketio.on_event("join", on_join)
+    socketio.on_event("track", on_track)
+    socketio.on_event("ping", on_ping)
+    socketio.on_event("*", on_other)

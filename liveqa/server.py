@@ -93,7 +93,13 @@ def main(argv=None):
     from liveqa import create_app
     from liveqa.extensions import socketio
 
-    app = create_app()
+    overrides = {}
+    if eventlet_mode:
+        from eventlet import tpool
+
+        # Password hashing is CPU-bound C code; run it in an OS thread, not the hub.
+        overrides["RUN_BLOCKING"] = tpool.execute
+    app = create_app(**overrides)
     sys.stdout.write(banner(args.host, args.port, cfg.SEED_DEMO_PASSWORD))
     sys.stdout.flush()
     try:

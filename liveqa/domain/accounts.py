@@ -1,7 +1,10 @@
 """Staff accounts: creation and password checks (argon2id)."""
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -10,14 +13,25 @@ from liveqa.extensions import db
 from liveqa.models import Role, User
 
 _hasher = PasswordHasher()
-# Verifying against this keeps the timing of "no such user" like a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_CHARS = 10
+
+
+def _off_the_loop(function, *args):
+    # Hashing is deliberately slow C code; under eventlet it would stall every client, so
+    # the server entry point may supply RUN_BLOCKING to run it in an OS thread.
+    runner = current_app.config.get("RUN_BLOCKING") if has_app_context() else None
+    return runner(function, *args) if runner else function(*args)
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verifying against this keeps the timing of "no such user" like a wrong password.
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
     """Return an argon2id hash of PASSWORD."""
-    return _hasher.hash(password)
+    return _off_the_loop(_hasher.hash, password)
 
 
 def create_user(username: str, password: str, role, display_name: str | None = None) -> User:
@@ -50,11 +64,9 @@ def create_user(username: str, password: str, role, display_name: str | None = N
 
 def authenticate(username: str, password: str) -> User | None:
     """Return the active user with USERNAME and PASSWORD, or None."""
-    user = db.session.scalar(
-        select(User).where(User.username == (username or "").strip().lower())
-    )
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        _off_the_loop(_hasher.verify, user.password_hash if user else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:

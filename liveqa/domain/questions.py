@@ -144,6 +144,9 @@ def submit_question(
 def approve_question(question: Question, actor: User, *, version=None) -> Question:
     """Approve QUESTION for the public board."""
     check_version(question, version)
+    # The table's carried_over -> approved is for a session receiving the question, not a verb.
+    if question.status != S.SUBMITTED:
+        raise InvalidTransition(question.status.value, S.APPROVED.value)
     before = question_state(question)
     transition(question, S.APPROVED, utcnow())
     return _finish(question, actor, "approved", before)
@@ -158,10 +161,12 @@ def reject_question(question: Question, actor: User, reason, note=None, *, versi
         raise ValidationError(
             _l("Choose a reason from the list."), code="invalid_reason", field="reason"
         ) from None
+    note = optional_text(note, "note", MAX_NOTE_CHARS, multiline=True)
     before = question_state(question)
-    question.reject_note = optional_text(note, "note", MAX_NOTE_CHARS, multiline=True)
-    question.reject_reason = reason
+    # Transition first: a refused verb must leave the question untouched.
     transition(question, S.REJECTED, utcnow())
+    question.reject_note = note
+    question.reject_reason = reason
     return _finish(question, actor, "rejected", before)
 
 
@@ -183,9 +188,11 @@ def classify_question(
     check_version(question, version)
     if question.status in FINISHED:
         raise Conflict(_l("A finished question cannot be changed."), code="finished")
+    category = _lookup(Category, category_id, "category")
+    district = _lookup(District, district_id, "district")
     before = question_state(question)
-    question.category = _lookup(Category, category_id, "category")
-    question.district = _lookup(District, district_id, "district")
+    question.category = category
+    question.district = district
     return _finish(question, actor, "classified", before)
 
 
@@ -201,8 +208,8 @@ def merge_question(question: Question, target: Question, actor: User, *, version
     if target.status not in MERGE_TARGETS:
         raise Conflict(_l("The target question is already finished."), code="merge_target_closed")
     before = question_state(question)
-    question.merged_into_id = target.id
     transition(question, S.MERGED, utcnow())
+    question.merged_into_id = target.id
     db.session.flush()
     # Questions merged earlier into this one now point at the target: no chains.
     db.session.execute(
@@ -243,6 +250,8 @@ def transfer_question(question: Question, actor: User, official_id, *, version=N
     check_version(question, version)
     _ensure_may_answer(question, actor)
     official = _active_official(official_id)
+    if question.status not in (S.ROUTED, S.ON_AIR):
+        raise InvalidTransition(question.status.value, S.ROUTED.value)
     if official.id == question.official_id:
         raise Conflict(_l("The question is already with this official."), code="same_official")
     before = question_state(question)
@@ -356,9 +365,7 @@ def reorder_queue(live_session: LiveSession, actor: User, question_ids) -> list[
     for position, ident in enumerate(ids, start=1):
         by_id[ident].position = position
     db.session.flush()
-    record_audit(
-        actor, "reordered", session_id=live_session.id, after={"order": ids}, before=None
-    )
+    record_audit(actor, "reordered", session_id=live_session.id, after={"order": ids}, before=None)
     record_change(live_session.id, "queue.reordered")
     return [by_id[i] for i in ids]
 

@@ -113,6 +113,10 @@ def close_session(
             )
             record_audit(actor, "unanswered_at_close", question=question, before=before)
     db.session.flush()
+    if disposition == CARRY_OVER and following.status != SS.SCHEDULED:
+        # An already open session never runs open_session again: receive the questions now.
+        for question in _receive_carried(following, actor):
+            record_change(following.id, "question.carried_in", question.id)
     summary = {
         "disposition": disposition,
         "questions": len(unfinished),
@@ -123,7 +127,7 @@ def close_session(
     return summary
 
 
-def _receive_carried(live_session: LiveSession, actor: User | None) -> None:
+def _receive_carried(live_session: LiveSession, actor: User | None) -> list[Question]:
     carried = db.session.scalars(
         select(Question)
         .where(
@@ -143,6 +147,7 @@ def _receive_carried(live_session: LiveSession, actor: User | None) -> None:
         question.official_id = None
         record_audit(actor, "carried_in", question=question, before=before)
     db.session.flush()
+    return carried
 
 
 def _responsible_unit(question: Question) -> str:
@@ -184,9 +189,7 @@ def find_current_session(now: datetime | None = None) -> LiveSession | None:
     )
     if upcoming is not None:
         return upcoming
-    return db.session.scalar(
-        select(LiveSession).order_by(LiveSession.starts_at.desc()).limit(1)
-    )
+    return db.session.scalar(select(LiveSession).order_by(LiveSession.starts_at.desc()).limit(1))
 
 
 def find_next_session(live_session: LiveSession | None) -> LiveSession | None:

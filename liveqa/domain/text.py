@@ -22,7 +22,8 @@ _FOLD_LETTERS = str.maketrans(
 
 def clean_text(value: str, *, multiline: bool = True) -> str:
     """Return VALUE without control, bidi-override and stray format characters."""
-    value = unicodedata.normalize("NFC", value)
+    # A lone CR is a line break too (old Mac style); dropping it would glue words together.
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     out = []
     for ch in value:
         if ch in _BIDI_CONTROLS:

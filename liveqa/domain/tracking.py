@@ -39,7 +39,10 @@ def new_code() -> str:
 
 def parse_code(raw: str) -> str | None:
     """Return the canonical code for RAW (any digit script), or None if it is not valid."""
-    digits = "".join(ch for ch in ascii_digits(raw or "") if not ch.isspace() and ch != "-")
+    if not isinstance(raw, str):
+        # Codes arrive from JSON and Socket.IO payloads, where anything may be sent.
+        return None
+    digits = "".join(ch for ch in ascii_digits(raw) if not ch.isspace() and ch != "-")
     if len(digits) != CODE_LENGTH or not digits.isascii() or not digits.isdigit():
         return None
     return digits if check_digit(digits) == "0" else None

@@ -13,6 +13,14 @@ MAX_ANSWER_CHARS = 4000
 MAX_NAME_CHARS = 80
 MAX_NOTE_CHARS = 500
 MAX_UNIT_CHARS = 200
+MAX_ID = 2**31 - 1
+
+# Joiners and direction marks are kept inside text but are not content on their own.
+_BLANK = re.compile(r"[\s\u200c-\u200f]*")
+
+
+def _blank(cleaned: str) -> bool:
+    return _BLANK.fullmatch(cleaned) is not None
 
 
 def required_text(value, field: str, max_chars: int, *, multiline: bool = True) -> str:
@@ -22,7 +30,7 @@ def required_text(value, field: str, max_chars: int, *, multiline: bool = True) 
     if not isinstance(value, str):
         raise ValidationError(_l("This field must be text."), code="not_text", field=field)
     cleaned = clean_text(value, multiline=multiline)
-    if not cleaned:
+    if _blank(cleaned):
         raise ValidationError(_l("This field is required."), code="required", field=field)
     if len(cleaned) > max_chars:
         raise ValidationError(
@@ -36,7 +44,7 @@ def required_text(value, field: str, max_chars: int, *, multiline: bool = True) 
 
 def optional_text(value, field: str, max_chars: int, *, multiline: bool = False) -> str | None:
     """Return VALUE cleaned, None when it is missing or blank, or raise if too long."""
-    if value is None or (isinstance(value, str) and not clean_text(value)):
+    if value is None or (isinstance(value, str) and _blank(clean_text(value))):
         return None
     return required_text(value, field, max_chars, multiline=multiline)
 
@@ -59,15 +67,16 @@ def optional_id(value, field: str) -> int | None:
     """Return VALUE as a positive integer id, None when missing, or raise."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise ValidationError(_l("Not a valid choice."), code="invalid_choice", field=field)
     try:
         number = int(ascii_digits(value) if isinstance(value, str) else value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError(
             _l("Not a valid choice."), code="invalid_choice", field=field
         ) from None
-    if number <= 0:
+    # Beyond a 32-bit INTEGER no row can match, and the database driver would overflow.
+    if not 0 < number <= MAX_ID:
         raise ValidationError(_l("Not a valid choice."), code="invalid_choice", field=field)
     return number
 
@@ -81,6 +90,4 @@ def parse_date(value, field: str) -> date:
             return date.fromisoformat(ascii_digits(value.strip()))
         except ValueError:
             pass
-    raise ValidationError(
-        _l("Enter a date as YYYY-MM-DD."), code="invalid_date", field=field
-    )
+    raise ValidationError(_l("Enter a date as YYYY-MM-DD."), code="invalid_date", field=field)

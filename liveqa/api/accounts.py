@@ -1,0 +1,57 @@
+"""Staff log-in, log-out and who-am-I."""
+
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from liveqa.api.common import bp, json_body, text_field
+from liveqa.auth import json_error
+from liveqa.domain.accounts import authenticate
+from liveqa.extensions import db
+from liveqa.serializers import official_json
+
+MAX_CREDENTIAL_CHARS = 256
+
+
+def user_json(user) -> dict:
+    """Return the logged-in user as the API shows it."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "official": official_json(user.official),
+    }
+
+
+@bp.post("/auth/login")
+def login():
+    """Log a staff member in with user name and password."""
+    body = json_body()
+    username = text_field(body, "username", MAX_CREDENTIAL_CHARS)
+    password = text_field(body, "password", MAX_CREDENTIAL_CHARS)
+    user = authenticate(username, password)
+    if user is None:
+        db.session.rollback()
+        return json_error(
+            401, "invalid_credentials", _("The user name or password is not correct.")
+        )
+    login_user(user)
+    # authenticate() may have upgraded the password hash.
+    db.session.commit()
+    return {"user": user_json(user)}
+
+
+@bp.post("/auth/logout")
+def logout():
+    """Log the current user out (harmless when nobody is logged in)."""
+    json_body()
+    logout_user()
+    return {"user": None}
+
+
+@bp.get("/me")
+def me():
+    """Return the logged-in staff member, or 401."""
+    if not current_user.is_authenticated:
+        return json_error(401, "login_required", _("Please log in."))
+    return {"user": user_json(current_user)}

@@ -1,0 +1,143 @@
+"""Public endpoints: sessions, the board, tracking, submitting and supporting."""
+
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from liveqa.api import openapi
+from liveqa.api.common import bp, json_body, load_question, load_session
+from liveqa.auth import client_id
+from liveqa.domain import questions as verbs
+from liveqa.domain.errors import NotFound, ValidationError
+from liveqa.domain.lifecycle import PUBLIC_STATUSES
+from liveqa.domain.sessions import find_current_session, find_next_session
+from liveqa.domain.tracking import parse_code
+from liveqa.extensions import db
+from liveqa.models import Answer, Category, District, Official, Question
+from liveqa.ratelimit import check_submit_rate
+from liveqa.serializers import (
+    category_json,
+    district_json,
+    official_json,
+    public_snapshot,
+    question_public,
+    question_tracking,
+    session_json,
+)
+
+BOARD_ORDERS = {
+    "support": (Question.support_count.desc(), Question.id),
+    "time": (Question.submitted_at.desc(), Question.id.desc()),
+}
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """Return the OpenAPI description of this API."""
+    return openapi.spec()
+
+
+@bp.get("/sessions/current")
+def current_session():
+    """Return the session to show now, and the one after it."""
+    found = find_current_session()
+    return {"session": session_json(found), "next_session": session_json(find_next_session(found))}
+
+
+@bp.get("/sessions/<int:session_id>")
+def get_session(session_id):
+    """Return one session."""
+    return {"session": session_json(load_session(session_id))}
+
+
+@bp.get("/sessions/<int:session_id>/questions")
+def session_questions(session_id):
+    """Return a session's public questions, by support or newest first."""
+    live_session = load_session(session_id)
+    order = request.args.get("order", "support")
+    if order not in BOARD_ORDERS:
+        raise ValidationError(_("Not a valid choice."), code="invalid_choice", field="order")
+    found = db.session.scalars(
+        select(Question)
+        .where(Question.session_id == live_session.id, Question.status.in_(PUBLIC_STATUSES))
+        .order_by(*BOARD_ORDERS[order])
+        # The public view reads these for every row; load them in a few queries, not N.
+        .options(
+            selectinload(Question.category),
+            selectinload(Question.district),
+            selectinload(Question.official),
+            selectinload(Question.answer).selectinload(Answer.official),
+            selectinload(Question.follow_ups),
+        )
+    )
+    return {"questions": [question_public(q) for q in found]}
+
+
+@bp.get("/sessions/<int:session_id>/snapshot")
+def session_snapshot(session_id):
+    """Return the public board with the sequence number it reflects."""
+    return public_snapshot(load_session(session_id))
+
+
+@bp.get("/questions/<code>")
+def track_question(code):
+    """Return a question by its tracking code (any digit script)."""
+    canonical = parse_code(code)
+    if canonical is None:
+        raise NotFound(_("No question has this tracking code."), code="unknown_code")
+    return {"question": question_tracking(verbs.find_question_by_code(canonical))}
+
+
+@bp.post("/sessions/<int:session_id>/questions")
+def submit_question(session_id):
+    """Store a citizen's question; a repeated idempotency key returns the first one."""
+    body = json_body()
+    live_session = load_session(session_id)
+    browser = client_id()
+    check_submit_rate(browser)
+    question, created = verbs.submit_question(
+        live_session,
+        text=body.get("text"),
+        category_id=body.get("category_id"),
+        district_id=body.get("district_id"),
+        asker_name=body.get("name"),
+        asker_phone=body.get("phone"),
+        client_key=body.get("idempotency_key") or request.headers.get("Idempotency-Key") or None,
+        client_id=browser,
+    )
+    db.session.commit()
+    return {"question": question_tracking(question)}, 201 if created else 200
+
+
+@bp.post("/questions/<int:question_id>/support")
+def support_question(question_id):
+    """Add this browser's support to a question."""
+    json_body()
+    question = load_question(question_id)
+    verbs.support_question(question, client_id())
+    db.session.commit()
+    return {"question_id": question.id, "support_count": question.support_count}, 201
+
+
+@bp.get("/categories")
+def categories():
+    """Return the question categories in display order."""
+    found = db.session.scalars(select(Category).order_by(Category.position, Category.id))
+    return {"categories": [category_json(c) for c in found]}
+
+
+@bp.get("/districts")
+def districts():
+    """Return the municipal districts by number."""
+    found = db.session.scalars(select(District).order_by(District.number))
+    return {"districts": [district_json(d) for d in found]}
+
+
+@bp.get("/officials")
+def officials():
+    """Return the active officials by rank."""
+    found = db.session.scalars(
+        select(Official).where(Official.active).order_by(Official.rank, Official.id)
+    )
+    return {"officials": [official_json(o) for o in found]}

@@ -1,0 +1,224 @@
+"""Staff endpoints: the queue, triage, answering on air, and running a session."""
+
+from flask import request
+
+from liveqa.api.common import (
+    actor,
+    bp,
+    json_body,
+    load_question,
+    load_session,
+    referenced_question,
+)
+from liveqa.auth import (
+    ANSWER_ROLES,
+    DESK_ROLES,
+    SESSION_ROLES,
+    STAFF_ROLES,
+    TRIAGE_ROLES,
+    roles_required,
+)
+from liveqa.domain import questions as verbs
+from liveqa.domain import sessions as session_verbs
+from liveqa.extensions import db
+from liveqa.i18n import local_time
+from liveqa.models import utcnow
+from liveqa.serializers import question_staff, question_tracking, session_json, staff_snapshot
+
+
+def _question_done(question):
+    db.session.commit()
+    return {"question": question_staff(question)}
+
+
+@bp.get("/sessions/<int:session_id>/queue")
+@roles_required(*STAFF_ROLES)
+def queue(session_id):
+    """Return every question of a session, staff view, with the sequence number."""
+    return staff_snapshot(load_session(session_id))
+
+
+@bp.post("/questions/<int:question_id>/approve")
+@roles_required(*TRIAGE_ROLES)
+def approve(question_id):
+    """Approve a question for the public board."""
+    body = json_body()
+    question = load_question(question_id)
+    verbs.approve_question(question, actor(), version=body.get("version"))
+    return _question_done(question)
+
+
+@bp.post("/questions/<int:question_id>/reject")
+@roles_required(*TRIAGE_ROLES)
+def reject(question_id):
+    """Reject a question with a reason and an optional note to the asker."""
+    body = json_body()
+    question = load_question(question_id)
+    verbs.reject_question(
+        question, actor(), body.get("reason"), body.get("note"), version=body.get("version")
+    )
+    return _question_done(question)
+
+
+@bp.post("/questions/<int:question_id>/edit")
+@roles_required(*TRIAGE_ROLES)
+def edit(question_id):
+    """Set the moderator's edited text; the verbatim text is kept."""
+    body = json_body()
+    question = load_question(question_id)
+    verbs.edit_question(question, actor(), body.get("text"), version=body.get("version"))
+    return _question_done(question)
+
+
+@bp.post("/questions/<int:question_id>/merge")
+@roles_required(*TRIAGE_ROLES)
+def merge(question_id):
+    """Merge a question into another one of the same session."""
+    body = json_body()
+    question = load_question(question_id)
+    target = referenced_question(body, "into")
+    verbs.merge_question(question, target, actor(), version=body.get("version"))
+    return _question_done(question)
+
+
+@bp.post("/questions/<int:question_id>/classify")
+@roles_required(*TRIAGE_ROLES)
+def classify(question_id):
+    """Set a question's category and district; a field left out keeps its value."""
+    body = json_body()
+    question = load_question(question_id)
+    verbs.classify_question(
+        question,
+        actor(),
+        category_id=body.get("category_id", question.category_id),
+        district_id=body.get("district_id", question.district_id),
+        version=body.get("version"),
+    )
+    return _question_done(question)
+
+
+@bp.post("/questions/<int:question_id>/route")
+@roles_required(*TRIAGE_ROLES)
+def route(question_id):
+    """Route an approved question to an official."""
+    body = json_body()
+    question = load_question(question_id)
+    verbs.route_question(question, actor(), body.get("official_id"), version=body.get("version"))
+    return _question_done(question)
+
+
+@bp.post("/questions/<int:question_id>/on-air")
+@roles_required(*ANSWER_ROLES)
+def on_air(question_id):
+    """Put a routed question on air."""
+    body = json_body()
+    question = load_question(question_id)
+    verbs.take_on_air(question, actor(), version=body.get("version"))
+    return _question_done(question)
+
+
+@bp.post("/questions/<int:question_id>/put-back")
+@roles_required(*ANSWER_ROLES)
+def put_back(question_id):
+    """Take the on-air question back into its official's queue."""
+    body = json_body()
+    question = load_question(question_id)
+    verbs.put_back_question(question, actor(), version=body.get("version"))
+    return _question_done(question)
+
+
+@bp.post("/questions/<int:question_id>/transfer")
+@roles_required(*ANSWER_ROLES)
+def transfer(question_id):
+    """Hand a routed or on-air question to another official."""
+    body = json_body()
+    question = load_question(question_id)
+    verbs.transfer_question(question, actor(), body.get("official_id"), version=body.get("version"))
+    return _question_done(question)
+
+
+@bp.post("/questions/<int:question_id>/answer")
+@roles_required(*ANSWER_ROLES)
+def answer(question_id):
+    """Answer the on-air question, optionally committing to a follow-up."""
+    body = json_body()
+    question = load_question(question_id)
+    verbs.answer_question(
+        question,
+        actor(),
+        kind=body.get("kind"),
+        text=body.get("text"),
+        follow_up_unit=body.get("follow_up_unit"),
+        follow_up_due=body.get("follow_up_due"),
+        version=body.get("version"),
+        # "Not in the past" means the city's today, not UTC's.
+        today=local_time(utcnow()).date(),
+    )
+    return _question_done(question)
+
+
+@bp.post("/sessions/<int:session_id>/order")
+@roles_required(*TRIAGE_ROLES)
+def reorder(session_id):
+    """Set the queue order of a session's open questions."""
+    body = json_body()
+    live_session = load_session(session_id)
+    ordered = verbs.reorder_queue(live_session, actor(), body.get("order"))
+    db.session.commit()
+    return {
+        "session": session_json(live_session),
+        "questions": [question_staff(q) for q in ordered],
+    }
+
+
+@bp.post("/sessions/<int:session_id>/operator-questions")
+@roles_required(*DESK_ROLES)
+def operator_question(session_id):
+    """Store a question phoned in to 137, entered by the logged-in operator."""
+    body = json_body()
+    live_session = load_session(session_id)
+    question, created = verbs.submit_question(
+        live_session,
+        text=body.get("text"),
+        category_id=body.get("category_id"),
+        district_id=body.get("district_id"),
+        asker_name=body.get("name"),
+        asker_phone=body.get("phone"),
+        client_key=body.get("idempotency_key") or request.headers.get("Idempotency-Key") or None,
+        operator=actor(),
+    )
+    db.session.commit()
+    return {"question": question_tracking(question)}, 201 if created else 200
+
+
+@bp.post("/sessions/<int:session_id>/open")
+@roles_required(*SESSION_ROLES)
+def open_session(session_id):
+    """Open a session for questions."""
+    json_body()
+    live_session = load_session(session_id)
+    session_verbs.open_session(live_session, actor())
+    db.session.commit()
+    return {"session": session_json(live_session)}
+
+
+@bp.post("/sessions/<int:session_id>/start")
+@roles_required(*SESSION_ROLES)
+def start_session(session_id):
+    """Put a session on the air."""
+    json_body()
+    live_session = load_session(session_id)
+    session_verbs.start_session(live_session, actor())
+    db.session.commit()
+    return {"session": session_json(live_session)}
+
+
+@bp.post("/sessions/<int:session_id>/close")
+@roles_required(*SESSION_ROLES)
+def close_session(session_id):
+    """Close a session, carrying over or following up every unfinished question."""
+    body = json_body()
+    live_session = load_session(session_id)
+    summary = session_verbs.close_session(live_session, actor(), body.get("disposition"))
+    db.session.commit()
+    return {"session": session_json(live_session), "summary": summary}

@@ -1,0 +1,274 @@
+"""Public pages: the citizen page, question tracking, the big screen, staff login."""
+
+import uuid
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from liveqa.auth import client_id
+from liveqa.domain.accounts import authenticate
+from liveqa.domain.errors import DomainError
+from liveqa.domain.lifecycle import PUBLIC_STATUSES
+from liveqa.domain.questions import (
+    find_question_by_code,
+    submit_question,
+    support_question,
+)
+from liveqa.domain.sessions import find_current_session, find_next_session
+from liveqa.domain.tracking import parse_code
+from liveqa.domain.validation import MAX_QUESTION_CHARS
+from liveqa.extensions import db
+from liveqa.models import (
+    Category,
+    District,
+    LiveSession,
+    Question,
+    QuestionStatus,
+    Role,
+    SessionStatus,
+    Support,
+)
+from liveqa.pages import bp
+from liveqa.ratelimit import check_submit_rate
+from liveqa.serializers import public_snapshot, question_tracking
+
+S = QuestionStatus
+ACCEPTING = (SessionStatus.OPEN, SessionStatus.LIVE)
+ORDERS = ("support", "time")
+FORM_FIELDS = ("text", "name", "category_id", "district_id", "phone", "idempotency_key")
+MY_QUESTIONS_LIMIT = 20
+
+
+def _choices():
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id))
+    districts = db.session.scalars(select(District).order_by(District.number))
+    return list(categories), list(districts)
+
+
+def _board(live_session: LiveSession | None, order: str) -> dict:
+    """Return what the citizen page shows of LIVE_SESSION, from the public snapshot."""
+    if live_session is None:
+        return {"snapshot": None, "waiting": [], "answers": [], "supported": [], "mine": []}
+    snapshot = public_snapshot(live_session)
+    questions = snapshot["questions"]
+    waiting = [q for q in questions if q["status"] in (S.APPROVED, S.ROUTED)]
+    if order == "time":
+        waiting.sort(key=lambda q: q["submitted_at"] or "", reverse=True)
+    else:
+        waiting.sort(key=lambda q: (-q["support_count"], q["submitted_at"] or ""))
+    answers = [q for q in questions if q["status"] == S.ANSWERED]
+    answers.sort(key=lambda q: q["answered_at"] or "", reverse=True)
+    browser = client_id()
+    supported = db.session.scalars(
+        select(Support.question_id)
+        .join(Question, Question.id == Support.question_id)
+        .where(Support.client_id == browser, Question.session_id == live_session.id)
+    ).all()
+    mine = db.session.scalars(
+        select(Question)
+        .where(Question.client_id == browser)
+        .order_by(Question.id.desc())
+        .limit(MY_QUESTIONS_LIMIT)
+    ).all()
+    return {
+        "snapshot": snapshot,
+        "waiting": waiting,
+        "answers": answers,
+        "supported": list(supported),
+        "mine": [question_tracking(q) for q in mine],
+    }
+
+
+def _outcomes(live_session: LiveSession) -> dict:
+    rows = db.session.execute(
+        select(Question.status, func.count(Question.id))
+        .where(Question.session_id == live_session.id)
+        .group_by(Question.status)
+    ).all()
+    return {str(status): count for status, count in rows}
+
+
+def _citizen_page(form: dict | None = None, error: DomainError | None = None, status: int = 200):
+    order = request.args.get("order") if request.args.get("order") in ORDERS else "support"
+    live_session = find_current_session()
+    next_session = None
+    if live_session is None or live_session.status == SessionStatus.CLOSED:
+        next_session = find_next_session(live_session) if live_session is not None else None
+    categories, districts = _choices()
+    form = form or {}
+    form.setdefault("idempotency_key", uuid.uuid4().hex)
+    closed = live_session is not None and live_session.status == SessionStatus.CLOSED
+    return (
+        render_template(
+            "citizen/index.html",
+            live_session=live_session,
+            next_session=next_session,
+            accepting=live_session is not None and live_session.status in ACCEPTING,
+            outcomes=_outcomes(live_session) if closed else None,
+            board=_board(live_session, order),
+            order=order,
+            categories=categories,
+            districts=districts,
+            form=form,
+            error=error,
+            max_chars=MAX_QUESTION_CHARS,
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+def citizen():
+    """Show the current session, the ask form and the live board."""
+    return _citizen_page()
+
+
+@bp.post("/")
+def ask():
+    """Store a question sent with JavaScript off, then show its tracking code."""
+    form = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    live_session = find_current_session()
+    try:
+        if live_session is None:
+            raise DomainError(_("There is no session taking questions now."), code="no_session")
+        browser = client_id()
+        check_submit_rate(browser)
+        question, _created = submit_question(
+            live_session,
+            text=form["text"],
+            category_id=form["category_id"] or None,
+            district_id=form["district_id"] or None,
+            asker_name=form["name"],
+            asker_phone=form["phone"],
+            client_key=form["idempotency_key"] or None,
+            client_id=browser,
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _citizen_page(form, error, 422 if error.status in (400, 422) else error.status)
+    return redirect(url_for("pages.tracking", code=question.tracking_code, new=1), 303)
+
+
+@bp.post("/support/<int:question_id>")
+def support(question_id: int):
+    """Support a question from the board with JavaScript off."""
+    question = db.session.get(Question, question_id)
+    if question is None or question.status not in PUBLIC_STATUSES:
+        abort(404)
+    try:
+        support_question(question, client_id())
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()  # already supported or no longer open: the board shows which
+    return redirect(url_for("pages.citizen", _anchor=f"q-{question_id}"), 303)
+
+
+@bp.get("/track")
+def track():
+    """Look a question up by tracking code (any digit script)."""
+    raw = request.args.get("code", "").strip()
+    if not raw:
+        return render_template("citizen/track_lookup.html", raw="", error=None)
+    code = parse_code(raw)
+    if code is None:
+        error = _("This is not a valid tracking code; check the digits and try again.")
+        return render_template("citizen/track_lookup.html", raw=raw, error=error), 422
+    return redirect(url_for("pages.tracking", code=code))
+
+
+@bp.get("/track/<code>")
+def tracking(code: str):
+    """Show one question's status, answer and outcome to its asker."""
+    canonical = parse_code(code)
+    try:
+        if canonical is None:
+            raise DomainError(code="unknown_code")
+        question = find_question_by_code(canonical)
+    except DomainError:
+        error = _("No question has this tracking code.")
+        return render_template("citizen/track_lookup.html", raw=code, error=error), 404
+    carried_to = (
+        db.session.get(LiveSession, question.carried_to_session_id)
+        if question.carried_to_session_id
+        else None
+    )
+    carried_from = (
+        db.session.get(LiveSession, question.carried_from_session_id)
+        if question.carried_from_session_id
+        else None
+    )
+    return render_template(
+        "citizen/track.html",
+        question=question,
+        q=question_tracking(question),
+        carried_to=carried_to,
+        carried_from=carried_from,
+        is_new=request.args.get("new") == "1",
+    )
+
+
+@bp.get("/screen/current")
+def screen_current():
+    """Send the big screen to the current session."""
+    live_session = find_current_session()
+    if live_session is None:
+        return render_template("screen/screen.html", live_session=None, snapshot=None)
+    return redirect(url_for("pages.screen", session_id=live_session.id))
+
+
+@bp.get("/screen/<int:session_id>")
+def screen(session_id: int):
+    """Show the hall's big screen for one session."""
+    live_session = db.session.get(LiveSession, session_id)
+    if live_session is None:
+        abort(404)
+    return render_template(
+        "screen/screen.html", live_session=live_session, snapshot=public_snapshot(live_session)
+    )
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Return TARGET if it is a path on this site, else None."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def _home_for(user) -> str:
+    return "/panel" if user.role == Role.OFFICIAL else "/moderate"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the staff login form and log staff in."""
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_url or _home_for(current_user))
+        return render_template("login.html", next_url=next_url, username="", error=None)
+    username = request.form.get("username", "")
+    user = authenticate(username, request.form.get("password", ""))
+    if user is None:
+        db.session.rollback()
+        error = _("The user name or password is not correct.")
+        return (
+            render_template("login.html", next_url=next_url, username=username, error=error),
+            401,
+        )
+    login_user(user)
+    db.session.commit()  # authenticate may have upgraded the password hash
+    return redirect(next_url or _home_for(user), 303)
+
+
+@bp.post("/logout")
+def logout():
+    """Log the staff member out."""
+    logout_user()
+    return redirect(url_for("pages.citizen"), 303)

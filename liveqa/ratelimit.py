@@ -1,0 +1,71 @@
+"""In-process sliding-window rate limits, e.g. public submissions per browser.
+
+Counts live in this process: with several server processes each one counts on its own.
+"""
+
+import math
+import threading
+import time
+from collections import deque
+
+from flask import current_app
+
+from liveqa.domain.errors import RateLimited
+
+EXTENSION_KEY = "liveqa_rate_limiters"
+WINDOW_SECONDS = 60.0
+# Above this many tracked keys, idle ones are dropped so memory stays bounded.
+PRUNE_ABOVE = 10_000
+
+
+class SlidingWindowLimiter:
+    """Allow at most LIMIT hits per key within any WINDOW seconds (LIMIT 0: no limit)."""
+
+    def __init__(self, limit: int, window: float = WINDOW_SECONDS, clock=time.monotonic):
+        self.limit = int(limit)
+        self.window = float(window)
+        self.clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float:
+        """Count one hit by KEY; return 0 if allowed, else the seconds until one is."""
+        if self.limit <= 0:
+            return 0.0
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return max(hits[0] + self.window - now, 0.001)
+            hits.append(now)
+            if len(self._hits) > PRUNE_ABOVE:
+                self._prune(now)
+            return 0.0
+
+    def reset(self) -> None:
+        """Forget every hit."""
+        with self._lock:
+            self._hits.clear()
+
+    def _prune(self, now: float) -> None:
+        cutoff = now - self.window
+        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= cutoff]:
+            del self._hits[key]
+
+
+def limiter(name: str, per_minute: int) -> SlidingWindowLimiter:
+    """Return the current app's limiter NAME, creating it with PER_MINUTE on first use."""
+    limiters = current_app.extensions.setdefault(EXTENSION_KEY, {})
+    found = limiters.get(name)
+    if found is None:
+        found = limiters.setdefault(name, SlidingWindowLimiter(per_minute))
+    return found
+
+
+def check_submit_rate(key: str) -> None:
+    """Count one public submission by KEY; raise RateLimited above SUBMIT_RATE_PER_MINUTE."""
+    wait = limiter("submit", current_app.config["SUBMIT_RATE_PER_MINUTE"]).hit(key)
+    if wait:
+        raise RateLimited(details={"retry_after": math.ceil(wait)})

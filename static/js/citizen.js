@@ -1,0 +1,569 @@
+/*
+ * Citizen page and tracking pages: ask with an idempotency key, remember tracking codes,
+ * follow them live, and keep the public board (on air, answers, supportable questions) current.
+ * The markup built here mirrors templates/citizen/_macros.html.
+ */
+(function () {
+  "use strict";
+
+  var L = window.LiveQA;
+  var el = L.el;
+  var t = L.t;
+  var CODES_KEY = "liveqa.codes";
+  var SUPPORTED_KEY = "liveqa.supported";
+  var PENDING_KEY = "liveqa.pendingAsk";
+  var MAX_CODES = 20;
+
+  var pageData = {};
+  try {
+    var dataNode = document.getElementById("page-data");
+    pageData = dataNode ? JSON.parse(dataNode.textContent) : {};
+  } catch (e) {
+    pageData = {};
+  }
+
+  function load(key, fallback) {
+    try {
+      var raw = window.localStorage.getItem(key);
+      return raw ? JSON.parse(raw) : fallback;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function save(key, value) {
+    try {
+      if (value === null) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, JSON.stringify(value));
+    } catch (e) {
+      /* private mode or full storage: the page still works, it just forgets */
+    }
+  }
+
+  function randomKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    // randomUUID exists only in secure contexts; a plain-http LAN address still needs a key.
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      })
+      .join("");
+  }
+
+  function localName(obj, field) {
+    if (!obj) return "";
+    var en = obj[field + "_en"];
+    return L.lang === "en" && en ? en : obj[field];
+  }
+
+  // Names and titles may be in either script: isolate each so the line reads correctly.
+  function officialLine(official) {
+    if (!official) return "";
+    var title = localName(official, "title");
+    var name = "\u2068" + official.name + "\u2069";
+    return title ? name + (L.lang === "en" ? ", " : "، ") + "\u2068" + title + "\u2069" : name;
+  }
+
+  function displayCode(q) {
+    return L.lang === "fa" ? q.tracking_code_display || L.digits(q.tracking_code) : q.tracking_code;
+  }
+
+  function formatDay(isoDate) {
+    // A bare date (YYYY-MM-DD) is a calendar day: format it at noon so no time zone shifts it.
+    return isoDate ? L.formatDate(isoDate + "T12:00:00") : "";
+  }
+
+  function followUpLine(f) {
+    var text = t("follow_up", { unit: f.responsible_unit, date: formatDay(f.due_on) });
+    if (f.status === "done") text += " · " + t("done");
+    return el("p", { className: "follow-up", text: text });
+  }
+
+  function answerBlock(answer, testid) {
+    var by = answer.kind === "verbal" ? t("spoken_answer_by") : t("answer_by");
+    var nodes = [
+      el("p", { className: "answer__by" }, [by + " ", el("strong", { text: officialLine(answer.official) })]),
+      el("p", { className: "answer__text", dir: "auto", "data-testid": testid || null, text: answer.text }),
+    ];
+    if (answer.follow_up) nodes.push(followUpLine(answer.follow_up));
+    return el("div", { className: "answer" }, nodes);
+  }
+
+  /* ---------- my questions (tracking) ---------- */
+
+  function trackedItem(q) {
+    var status = q.effective_status || q.status;
+    var children = [
+      el("div", { className: "tracked__head" }, [
+        el("span", { className: "code" }, [
+          t("tracking_code") + " ",
+          el("bdi", { className: "code__value", dir: "ltr", text: displayCode(q) }),
+        ]),
+        el("span", {
+          className: "status status--" + status,
+          "data-role": "status",
+          text: q.effective_status_label || q.status_label,
+        }),
+      ]),
+      el("p", { className: "tracked__text", dir: "auto", text: q.text }),
+    ];
+    if (q.status === "merged" && q.merged_into) {
+      children.push(
+        el("div", { className: "note" }, [
+          el("p", { text: t("merged_note") }),
+          el("blockquote", { dir: "auto", text: q.merged_into.text }),
+        ])
+      );
+    }
+    if (q.status === "rejected") {
+      var note = [el("p", {}, [el("strong", { text: t("reason") }), " " + (q.reject_reason_label || "")])];
+      if (q.reject_note) {
+        note.push(el("p", {}, [el("strong", { text: t("moderator_note") }), " ", el("bdi", { text: q.reject_note })]));
+      }
+      children.push(el("div", { className: "note note--warn" }, note));
+    }
+    if (q.answer) {
+      children.push(answerBlock(q.answer, "my-answer"));
+    } else if (q.official && (status === "routed" || status === "on_air")) {
+      children.push(el("p", { className: "muted", text: t("will_answer", { official: officialLine(q.official) }) }));
+    }
+    if (q.status === "carried_over") {
+      children.push(el("p", { className: "note", text: t("carried_note") }));
+    }
+    var answerFollowUp = q.answer && q.answer.follow_up ? q.answer.follow_up.id : null;
+    (q.follow_ups || []).forEach(function (f) {
+      if (f.id !== answerFollowUp) children.push(followUpLine(f));
+    });
+    return el(
+      "li",
+      {
+        className: "card tracked",
+        "data-testid": "my-question",
+        "data-code": q.tracking_code,
+        "data-status": status,
+      },
+      children
+    );
+  }
+
+  var myList = document.querySelector('[data-testid="my-questions"]');
+  var tracker = null;
+
+  function showTracked(q) {
+    if (!myList || !q || !q.tracking_code) return;
+    var fresh = trackedItem(q);
+    var old = myList.querySelector('[data-testid="my-question"][data-code="' + q.tracking_code + '"]');
+    if (old) {
+      myList.replaceChild(fresh, old);
+    } else {
+      myList.insertBefore(fresh, myList.firstChild);
+    }
+    var section = document.querySelector('[data-role="mine-section"]');
+    if (section) section.hidden = false;
+  }
+
+  function rememberCode(code) {
+    var codes = load(CODES_KEY, []).filter(function (c) {
+      return c !== code;
+    });
+    codes.unshift(code);
+    save(CODES_KEY, codes.slice(0, MAX_CODES));
+  }
+
+  function startTracking() {
+    if (!myList) return;
+    var codes = [];
+    myList.querySelectorAll('[data-testid="my-question"]').forEach(function (node) {
+      codes.push(node.getAttribute("data-code"));
+    });
+    if (pageData.track) {
+      codes = codes.concat(pageData.track);
+      if (pageData.remember) pageData.track.forEach(rememberCode);
+    } else {
+      // The citizen page also follows codes this device remembers (asked, perhaps, elsewhere).
+      codes = codes.concat(load(CODES_KEY, []));
+      codes.forEach(function (c) {
+        if (load(CODES_KEY, []).indexOf(c) === -1) rememberCode(c);
+      });
+    }
+    var unique = codes.filter(function (c, i) {
+      return c && codes.indexOf(c) === i;
+    });
+    tracker = L.track(unique, showTracked);
+  }
+
+  /* ---------- the ask form ---------- */
+
+  var form = document.getElementById("ask-form");
+  var formError = document.querySelector('[data-testid="form-error"]');
+
+  function showFormError(message, field) {
+    if (!formError) return;
+    formError.textContent = message;
+    formError.hidden = !message;
+    if (form) {
+      form.querySelectorAll("[aria-invalid]").forEach(function (node) {
+        node.removeAttribute("aria-invalid");
+      });
+      var names = { text: "text", name: "name", phone: "phone", category: "category_id", district: "district_id" };
+      var input = field && names[field] ? form.elements[names[field]] : null;
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      }
+    }
+  }
+
+  function updateCounter() {
+    var counter = document.getElementById("ask-text-count");
+    if (!counter || !form) return;
+    var max = Number(counter.getAttribute("data-max")) || 1000;
+    var n = form.elements.text.value.length;
+    counter.textContent = t("chars", { n: n, max: max });
+    counter.classList.toggle("counter--near", n > max * 0.9);
+  }
+
+  function setupForm() {
+    if (!form) return;
+    var button = form.querySelector('[data-testid="ask-submit"]');
+    var sent = document.querySelector('[data-role="sent"]');
+    form.elements.text.addEventListener("input", updateCounter);
+    updateCounter();
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = {
+        text: form.elements.text.value,
+        name: form.elements.name.value || null,
+        category_id: form.elements.category_id.value ? Number(form.elements.category_id.value) : null,
+        district_id: form.elements.district_id.value ? Number(form.elements.district_id.value) : null,
+        phone: form.elements.phone.value || null,
+      };
+      if (!body.text.trim()) {
+        showFormError(t("required"), "text");
+        return;
+      }
+      // Reuse the key of an attempt whose fate is unknown (network error), if nothing changed,
+      // so the retry cannot store the question twice.
+      var payload = JSON.stringify(body);
+      var pending = load(PENDING_KEY, null);
+      var key = pending && pending.payload === payload ? pending.key : randomKey();
+      save(PENDING_KEY, { key: key, payload: payload });
+      form.elements.idempotency_key.value = key;
+      body.idempotency_key = key;
+
+      showFormError("");
+      button.disabled = true;
+      button.textContent = t("sending");
+      L.api("POST", pageData.submit_url, body)
+        .then(function (data) {
+          save(PENDING_KEY, null);
+          var q = data.question;
+          form.reset();
+          form.elements.idempotency_key.value = "";
+          updateCounter();
+          rememberCode(q.tracking_code);
+          showTracked(q);
+          if (tracker) tracker.add(q.tracking_code);
+          if (sent) {
+            sent.querySelector('[data-testid="tracking-code"]').textContent = displayCode(q);
+            sent.hidden = false;
+            sent.setAttribute("tabindex", "-1");
+            sent.focus();
+          }
+        })
+        .catch(function (error) {
+          // Only a refusal by the server means nothing was stored; otherwise keep the key.
+          if (error.status >= 400 && error.status < 500) save(PENDING_KEY, null);
+          showFormError(error.message, error.field);
+        })
+        .then(function () {
+          button.disabled = false;
+          button.textContent = t("send");
+        });
+    });
+
+    var copy = sent && sent.querySelector('[data-role="copy"]');
+    if (copy) {
+      copy.addEventListener("click", function () {
+        var code = sent.querySelector('[data-testid="tracking-code"]').textContent;
+        if (navigator.clipboard) {
+          navigator.clipboard.writeText(code).then(function () {
+            toast(t("copied"));
+          });
+        }
+      });
+    }
+  }
+
+  /* ---------- notices ---------- */
+
+  var toastNode = document.querySelector('[data-role="toast"]');
+  var toastTimer = null;
+  function toast(message) {
+    if (!toastNode) return;
+    toastNode.textContent = message;
+    toastNode.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () {
+      toastNode.hidden = true;
+    }, 4000);
+  }
+
+  /* ---------- the live board ---------- */
+
+  var board = document.querySelector('[data-testid="board"]');
+  var answersList = document.querySelector('[data-testid="answers"]');
+  var onAirBody = document.querySelector('[data-role="on-air-body"]');
+  var questions = {};
+  var supported = {};
+  var order = pageData.order || "support";
+
+  (pageData.supported || []).concat(load(SUPPORTED_KEY, [])).forEach(function (id) {
+    supported[id] = true;
+  });
+
+  function boardItem(q) {
+    var isSupported = !!supported[q.id];
+    var meta = [];
+    if (q.category) meta.push(localName(q.category, "name"));
+    if (q.district) meta.push(localName(q.district, "name"));
+    if (q.asker_name) meta.push(q.asker_name);
+    var button = el(
+      "button",
+      {
+        type: "submit",
+        className: "support",
+        "data-testid": "support",
+        "data-id": q.id,
+        "aria-pressed": isSupported ? "true" : "false",
+        disabled: isSupported,
+      },
+      [
+        supportIcon(),
+        el("span", { className: "support__label", text: isSupported ? t("supported") : t("support") }),
+        el("span", { className: "support__count", "data-testid": "support-count", text: L.digits(q.support_count) }),
+      ]
+    );
+    return el(
+      "li",
+      { className: "card bq", id: "q-" + q.id, "data-testid": "board-question", "data-id": q.id, "data-status": q.status },
+      [
+        el("p", { className: "bq__text", dir: "auto", text: q.text }),
+        el("div", { className: "bq__foot" }, [
+          el("p", { className: "bq__meta", text: meta.join(" · ") }),
+          el("form", { className: "support-form", method: "post", action: "/support/" + q.id }, [button]),
+        ]),
+      ]
+    );
+  }
+
+  function supportIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "support__icon");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M12 4l7 8h-4.5v8h-5v-8H5z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function answerItem(q) {
+    return el("li", { className: "card answer-item", "data-testid": "answer-item", "data-id": q.id }, [
+      el("p", { className: "answer-item__q", dir: "auto", text: q.text }),
+      q.answer ? answerBlock(q.answer) : null,
+    ]);
+  }
+
+  function sorted(list) {
+    return list.sort(function (a, b) {
+      if (order === "time") return (b.submitted_at || "").localeCompare(a.submitted_at || "");
+      return b.support_count - a.support_count || (a.submitted_at || "").localeCompare(b.submitted_at || "");
+    });
+  }
+
+  function values() {
+    return Object.keys(questions).map(function (id) {
+      return questions[id];
+    });
+  }
+
+  function fillList(list, items, render, emptyText) {
+    if (!list) return;
+    var active = document.activeElement;
+    var holder = active && list.contains(active) ? active.closest("[data-id]") : null;
+    var keepFocus = holder ? holder.getAttribute("data-id") : null;
+    var nodes = items.map(render);
+    if (!nodes.length) nodes = [el("li", { className: "muted empty", text: emptyText })];
+    list.replaceChildren.apply(list, nodes);
+    if (keepFocus) {
+      var again = list.querySelector('[data-id="' + keepFocus + '"] button');
+      if (again && !again.disabled) again.focus();
+    }
+  }
+
+  function renderBoard() {
+    var all = values();
+    var waiting = sorted(
+      all.filter(function (q) {
+        return q.status === "approved" || q.status === "routed";
+      })
+    );
+    fillList(board, waiting, boardItem, t("no_board"));
+    var answered = all
+      .filter(function (q) {
+        return q.status === "answered";
+      })
+      .sort(function (a, b) {
+        return (b.answered_at || "").localeCompare(a.answered_at || "");
+      });
+    fillList(answersList, answered, answerItem, t("no_answers"));
+    var onAir = all.filter(function (q) {
+      return q.status === "on_air";
+    })[0];
+    if (onAirBody) {
+      onAirBody.replaceChildren.apply(
+        onAirBody,
+        onAir
+          ? [
+              el("p", { className: "on-air__text", dir: "auto", text: onAir.text }),
+              el("p", { className: "on-air__official", "data-testid": "on-air-official", text: officialLine(onAir.official) }),
+            ]
+          : [el("p", { className: "muted", text: t("no_on_air") })]
+      );
+    }
+  }
+
+  function setCounters(counters) {
+    if (!counters) return;
+    Object.keys(counters).forEach(function (name) {
+      document.querySelectorAll('[data-counter="' + name + '"]').forEach(function (node) {
+        node.textContent = L.digits(counters[name]);
+      });
+    });
+  }
+
+  function setSessionStatus(status) {
+    var badge = document.querySelector('[data-testid="session-status"]');
+    if (badge) {
+      badge.textContent = t("status_" + status);
+      badge.className = "session-status session-status--" + status;
+    }
+    if (form) {
+      var accepting = status === "open" || status === "live";
+      var fieldset = form.querySelector("fieldset");
+      if (fieldset) fieldset.disabled = !accepting;
+      if (!accepting && status !== pageData.status) {
+        showFormError(status === "closed" ? t("session_closed") : t("session_not_open"));
+      }
+    }
+    pageData.status = status;
+  }
+
+  function setupBoard() {
+    if (!board || !pageData.session_id) return;
+    var controller = L.connectSession({
+      sessionId: pageData.session_id,
+      room: "public",
+      snapshotUrl: pageData.snapshot_url,
+      onSnapshot: function (snap) {
+        questions = {};
+        (snap.questions || []).forEach(function (q) {
+          questions[q.id] = q;
+        });
+        setCounters(snap.counters);
+        if (snap.session) setSessionStatus(snap.session.status);
+        renderBoard();
+      },
+      onChange: function (msg) {
+        setCounters(msg.counters);
+        if (msg.kind && msg.kind.indexOf("session.") === 0) {
+          controller.reload();
+          return;
+        }
+        if (msg.question) questions[msg.question.id] = msg.question;
+        else delete questions[msg.question_id];
+        renderBoard();
+      },
+      onTally: function (msg) {
+        Object.keys(msg.counts || {}).forEach(function (id) {
+          if (questions[id]) questions[id].support_count = msg.counts[id];
+          var node = board.querySelector('[data-id="' + id + '"] [data-testid="support-count"]');
+          if (node) node.textContent = L.digits(msg.counts[id]);
+        });
+        // Re-sorting under the user's finger is disorienting; only re-sort when idle.
+        if (order === "support" && !board.contains(document.activeElement)) renderBoard();
+      },
+    });
+
+    board.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = event.target.querySelector('[data-testid="support"]');
+      if (!button || button.disabled) return;
+      var id = Number(button.getAttribute("data-id"));
+      button.disabled = true;
+      L.api("POST", "/api/v1/questions/" + id + "/support")
+        .then(function (data) {
+          markSupported(id, data.support_count);
+          toast(t("support_thanks"));
+        })
+        .catch(function (error) {
+          if (error.code === "already_supported") {
+            markSupported(id, null);
+            toast(t("already_supported"));
+          } else {
+            button.disabled = false;
+            toast(error.message);
+          }
+        });
+    });
+
+    document.querySelectorAll(".sort [data-order]").forEach(function (chip) {
+      chip.addEventListener("click", function (event) {
+        event.preventDefault();
+        order = chip.getAttribute("data-order");
+        document.querySelectorAll(".sort [data-order]").forEach(function (other) {
+          other.setAttribute("aria-pressed", other === chip ? "true" : "false");
+        });
+        board.setAttribute("data-order", order);
+        renderBoard();
+      });
+    });
+  }
+
+  function markSupported(id, count) {
+    supported[id] = true;
+    var ids = load(SUPPORTED_KEY, []);
+    if (ids.indexOf(id) === -1) ids.push(id);
+    save(SUPPORTED_KEY, ids.slice(-500));
+    if (questions[id] && count !== null) questions[id].support_count = count;
+    var item = board.querySelector('[data-id="' + id + '"]');
+    if (!item) return;
+    var button = item.querySelector('[data-testid="support"]');
+    button.disabled = true;
+    button.setAttribute("aria-pressed", "true");
+    item.querySelector(".support__label").textContent = t("supported");
+    if (count !== null) item.querySelector('[data-testid="support-count"]').textContent = L.digits(count);
+  }
+
+  setupForm();
+  setupBoard();
+  startTracking();
+  if (!pageData.session_id) {
+    // Tracking pages have no board, but the indicator should still reflect the socket.
+    var s = L.socket();
+    if (s) {
+      s.on("connect", function () {
+        L.setConnection("connected");
+      });
+      if (s.connected) L.setConnection("connected");
+    }
+  }
+})();
