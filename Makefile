@@ -22,7 +22,8 @@ PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 MIGRATIONS := liveqa/migrations
-FLASK := $(BIN)/flask --app liveqa
+# Commands do not serve, so they need no eventlet (and none of its import-time notices).
+FLASK := LIVEQA_ASYNC_MODE=threading $(BIN)/flask --app liveqa
 PYTEST_ARGS ?=
 
 .PHONY: venv assets translations extract run test browser lint clean

@@ -66,6 +66,9 @@ class Config:
     SQLITE_LOCK_WAIT_SECONDS = float(_env("SQLITE_LOCK_WAIT_SECONDS", "10"))
     # Public question submissions per browser per minute; 0 disables the limit.
     SUBMIT_RATE_PER_MINUTE = _env_int("SUBMIT_RATE_PER_MINUTE", 10)
+    # Wrong tracking codes looked up per address per minute before lookups are refused:
+    # a limit on guessing other people's codes. 0 disables it.
+    TRACKING_FAILURES_PER_MINUTE = _env_int("TRACKING_FAILURES_PER_MINUTE", 30)
     SUPPORT_TALLY_INTERVAL = 1.0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -93,6 +96,7 @@ class TestConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     WTF_CSRF_ENABLED = False
     SUBMIT_RATE_PER_MINUTE = 0
+    TRACKING_FAILURES_PER_MINUTE = 0
     SQLITE_LOCK_WAIT_SECONDS = 2.0
     ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost"]
 

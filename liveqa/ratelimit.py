@@ -44,6 +44,21 @@ class SlidingWindowLimiter:
                 self._prune(now)
             return 0.0
 
+    def blocked(self, key: str) -> float:
+        """Return 0 if KEY may act now, else the seconds until it may; count nothing."""
+        if self.limit <= 0:
+            return 0.0
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            if not hits:
+                return 0.0
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return max(hits[0] + self.window - now, 0.001)
+            return 0.0
+
     def reset(self) -> None:
         """Forget every hit."""
         with self._lock:
@@ -69,3 +84,20 @@ def check_submit_rate(key: str) -> None:
     wait = limiter("submit", current_app.config["SUBMIT_RATE_PER_MINUTE"]).hit(key)
     if wait:
         raise RateLimited(details={"retry_after": math.ceil(wait)})
+
+
+def _lookup_limiter() -> SlidingWindowLimiter:
+    return limiter("lookup_failures", current_app.config["TRACKING_FAILURES_PER_MINUTE"])
+
+
+def check_lookup_allowed(key: str) -> None:
+    """Raise RateLimited if KEY (an address) guessed too many wrong tracking codes lately."""
+    # Only failures count: guessing codes fails nearly always, a citizen nearly never.
+    wait = _lookup_limiter().blocked(key)
+    if wait:
+        raise RateLimited(details={"retry_after": math.ceil(wait)})
+
+
+def count_lookup_failure(key: str) -> None:
+    """Count one lookup of a tracking code that does not exist or is malformed."""
+    _lookup_limiter().hit(key)

@@ -18,6 +18,7 @@ from liveqa.domain.questions import find_question_by_code
 from liveqa.domain.tracking import parse_code
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Official, Role, User
+from liveqa.ratelimit import check_lookup_allowed, count_lookup_failure
 from liveqa.serializers import question_tracking
 
 log = logging.getLogger(__name__)
@@ -182,9 +183,12 @@ def on_track(data=None):
     """Follow one question by its tracking code; ack with its tracking view."""
     data = _payload(data)
     state = _state()
+    address = request.remote_addr or ""
+    check_lookup_allowed(address)
     raw = data.get("code")
     code = parse_code(raw) if isinstance(raw, str) and len(raw) <= MAX_CODE_CHARS else None
     if code is None:
+        count_lookup_failure(address)
         raise ValidationError(
             _("This is not a valid tracking code."), code="invalid_code", field="code"
         )
@@ -192,7 +196,11 @@ def on_track(data=None):
         raise ValidationError(
             _("Too many questions followed on one connection."), code="too_many_codes"
         )
-    question = find_question_by_code(code)
+    try:
+        question = find_question_by_code(code)
+    except NotFound:
+        count_lookup_failure(address)
+        raise
     join_room(rooms.tracking_room(code))
     state.tracked.add(code)
     return _ok(question=question_tracking(question))

@@ -239,8 +239,13 @@ def test_the_next_session_brings_carried_questions_back(factory, mod, verb):
         assert question.session_id == following.id
         assert question.carried_from_session_id == live_session.id
         assert question.carried_to_session_id is None
-        # The next session's officials route afresh.
+        # The next session's officials route afresh; the old routing times go with it.
         assert question.official_id is None
+        assert question.position is None
+        assert question.routed_at is None and question.on_air_at is None
+        assert question.closed_at is None
+        if arrived == S.APPROVED:
+            assert question.approved_at >= question.submitted_at
     assert {q.id for q in _questions(following)} == {made[s].id for s in expected}
     actions = db.session.scalars(
         select(AuditRecord.action).where(AuditRecord.session_id == following.id)

@@ -113,7 +113,7 @@ def test_panel_for_moderators_offers_an_official_selector(client, factory, live)
 
 def test_official_without_a_linked_record_is_told(client, factory, live):
     login(client, factory.user("official").username)
-    response, html = _page(client, "/panel")
+    response, html = _page(client, "/panel?lang=en")
     assert response.status_code == 200
     assert _json_block(html, "staff-data")["user"]["official_id"] is None
     assert "not linked to an official" in html

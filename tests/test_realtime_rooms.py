@@ -15,7 +15,7 @@ def idle():
     db.session.commit()
 
 
-def connect(app, user=None, headers=None):
+def connect(app, user=None, headers=None, query_string=None):
     """Return a Socket.IO test client carrying USER's login cookie (or none)."""
     idle()
     http = app.test_client()
@@ -28,7 +28,9 @@ def connect(app, user=None, headers=None):
         else:
             assert response.status_code == 200, response.get_json()
     idle()
-    return socketio.test_client(app, flask_test_client=http, headers=headers)
+    return socketio.test_client(
+        app, flask_test_client=http, headers=headers, query_string=query_string
+    )
 
 
 def emit(sock, event, *args):
@@ -164,13 +166,21 @@ def test_join_without_payload_is_refused(app, factory):
     assert emit(sock, "join")["error"]["code"] == "bad_request"
 
 
-def test_error_messages_follow_the_handshake_language(app, factory):
+@pytest.mark.parametrize(
+    ("query_string", "headers", "message"),
+    [
+        ("lang=en", None, "Unknown room."),
+        # The socket belongs to a page, and pages stay Persian whatever the phone's language.
+        (None, {"Accept-Language": "en"}, "اتاق ناشناخته است."),
+    ],
+)
+def test_error_messages_follow_the_page_language(app, factory, query_string, headers, message):
     live = factory.session()
-    sock = connect(app, headers={"Accept-Language": "en"})
+    sock = connect(app, headers=headers, query_string=query_string)
 
     ack = emit(sock, "join", {"session_id": live.id, "room": "lobby"})
 
-    assert ack["error"] == {"code": "unknown_room", "message": "Unknown room.", "field": "room"}
+    assert ack["error"] == {"code": "unknown_room", "message": message, "field": "room"}
 
 
 def test_rooms_per_socket_are_bounded(app, factory, monkeypatch):
@@ -282,7 +292,7 @@ def test_citizen_events_change_nothing(app, factory, event, payload):
         payload = {k: fill.get(v, v) for k, v in payload.items()}
     else:
         payload = fill.get(payload, payload)
-    sock = connect(app)
+    sock = connect(app, query_string="lang=en")
 
     ack = emit(sock, event, payload)
 

@@ -434,7 +434,8 @@ def _paths() -> dict:
                         "description": "Tracking code in ASCII, Persian or Arabic-Indic digits.",
                     }
                 ],
-                errors=("404",),
+                # 429: too many wrong codes from this address lately.
+                errors=("404", "429"),
             )
         },
         "/questions/{question_id}/support": {

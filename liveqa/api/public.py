@@ -15,7 +15,7 @@ from liveqa.domain.sessions import find_current_session, find_next_session
 from liveqa.domain.tracking import parse_code
 from liveqa.extensions import db
 from liveqa.models import Answer, Category, District, Official, Question
-from liveqa.ratelimit import check_submit_rate
+from liveqa.ratelimit import check_lookup_allowed, check_submit_rate, count_lookup_failure
 from liveqa.serializers import (
     category_json,
     district_json,
@@ -83,10 +83,16 @@ def session_snapshot(session_id):
 @bp.get("/questions/<code>")
 def track_question(code):
     """Return a question by its tracking code (any digit script)."""
+    check_lookup_allowed(request.remote_addr or "")
     canonical = parse_code(code)
-    if canonical is None:
-        raise NotFound(_("No question has this tracking code."), code="unknown_code")
-    return {"question": question_tracking(verbs.find_question_by_code(canonical))}
+    try:
+        if canonical is None:
+            raise NotFound(_("No question has this tracking code."), code="unknown_code")
+        question = verbs.find_question_by_code(canonical)
+    except NotFound:
+        count_lookup_failure(request.remote_addr or "")
+        raise
+    return {"question": question_tracking(question)}
 
 
 @bp.post("/sessions/<int:session_id>/questions")

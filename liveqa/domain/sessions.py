@@ -144,7 +144,11 @@ def _receive_carried(live_session: LiveSession, actor: User | None) -> list[Ques
         question.carried_to_session_id = None
         target = QuestionStatus.APPROVED if question.approved_at else QuestionStatus.SUBMITTED
         transition(question, target, now)
+        # It starts afresh in this session: the old session's routing, queue place and
+        # closing time no longer describe it (the audit trail keeps them).
         question.official_id = None
+        question.position = None
+        question.routed_at = question.on_air_at = question.closed_at = None
         record_audit(actor, "carried_in", question=question, before=before)
     db.session.flush()
     return carried

@@ -32,7 +32,7 @@ from liveqa.models import (
     Support,
 )
 from liveqa.pages import bp
-from liveqa.ratelimit import check_submit_rate
+from liveqa.ratelimit import check_lookup_allowed, check_submit_rate, count_lookup_failure
 from liveqa.serializers import public_snapshot, question_tracking
 
 S = QuestionStatus
@@ -183,12 +183,14 @@ def track():
 @bp.get("/track/<code>")
 def tracking(code: str):
     """Show one question's status, answer and outcome to its asker."""
+    check_lookup_allowed(request.remote_addr or "")
     canonical = parse_code(code)
     try:
         if canonical is None:
             raise DomainError(code="unknown_code")
         question = find_question_by_code(canonical)
     except DomainError:
+        count_lookup_failure(request.remote_addr or "")
         error = _("No question has this tracking code.")
         return render_template("citizen/track_lookup.html", raw=code, error=error), 404
     carried_to = (
