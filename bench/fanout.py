@@ -14,6 +14,7 @@ Run from the repository root with the venv's Python (see bench/README.md):
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import math
@@ -105,11 +106,53 @@ def self_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class ClientHealth:
+    """How long this bench's event loop stalled (loop lag, full garbage collections)."""
+
+    def __init__(self):
+        self.max_lag = 0.0
+        self.gc_max = 0.0
+        self.gc_total = 0.0
+        self._gc_started = None
+
+    def on_gc(self, phase: str, info: dict) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        elif self._gc_started is not None:
+            pause = time.perf_counter() - self._gc_started
+            self.gc_max = max(self.gc_max, pause)
+            self.gc_total += pause
+            self._gc_started = None
+
+    async def watch(self, tick: float = 0.01) -> None:
+        """Record how late a short sleep wakes up, forever (cancel to stop)."""
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(tick)
+            self.max_lag = max(self.max_lag, time.monotonic() - before - tick)
+
+    def take(self) -> dict:
+        """Return the stalls seen since the last call, and start counting afresh."""
+        result = {
+            "bench_loop_max_lag_ms": round(self.max_lag * 1000, 1),
+            "bench_gc2_max_ms": round(self.gc_max * 1000, 1),
+            "bench_gc2_total_ms": round(self.gc_total * 1000, 1),
+        }
+        self.max_lag = self.gc_max = self.gc_total = 0.0
+        return result
+
+
+HEALTH = ClientHealth()
+
+
 class Meter:
     """CPU share of the server and of this bench over one phase."""
 
     def __init__(self, pid: int | None):
         self.pid = pid
+        HEALTH.take()
         self.start = sample_process(pid)
         self.start_self = self_cpu()
         self.start_at = time.monotonic()
@@ -121,6 +164,7 @@ class Meter:
         result = {
             "seconds": round(elapsed, 2),
             "bench_cpu_pct": round(100 * (self_cpu() - self.start_self) / elapsed, 1),
+            **HEALTH.take(),
         }
         if self.start and end:
             result.update(
@@ -528,6 +572,8 @@ async def run_bench(target: Target, args) -> dict:
     plan = change_plan(target, questions[args.support_questions :], args.changes)
 
     fanout = Fanout(target.origin, target.session_id, args.clients, args)
+    gc.callbacks.append(HEALTH.on_gc)
+    watcher = asyncio.create_task(HEALTH.watch())
     try:
         print(f"connect: {args.clients} websocket clients, {args.connect_concurrency} at a time")
         meter = Meter(target.pid)
@@ -557,6 +603,8 @@ async def run_bench(target: Target, args) -> dict:
             print("  " + json.dumps(results["supports"], ensure_ascii=False))
         results["disconnected_during_run"] = sum(x.disconnected for x in fanout.joined)
     finally:
+        watcher.cancel()
+        gc.callbacks.remove(HEALTH.on_gc)
         await fanout.close_all()
     return results
 

@@ -1,6 +1,6 @@
 """Question verbs: submission, triage, support, on-air rules, answers, audit and changes."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -748,5 +748,15 @@ def test_pending_changes_are_dropped_on_rollback(factory, mod):
     db.session.commit()
 
 
-def test_follow_up_due_default_is_a_week_later(utc_now):
-    assert verbs.follow_up_due_default(utc_now) == (utc_now + timedelta(days=7)).date()
+@pytest.mark.parametrize(
+    ("utc", "tehran_today"),
+    [
+        # 20:29 UTC is 23:59 in Tehran; 20:30 UTC is already the next day there.
+        (datetime(2025, 12, 2, 20, 29, tzinfo=UTC), date(2025, 12, 2)),
+        (datetime(2025, 12, 2, 20, 30, tzinfo=UTC), date(2025, 12, 3)),
+    ],
+)
+def test_dates_follow_the_city_day_not_utc(ctx, monkeypatch, utc, tehran_today):
+    monkeypatch.setattr(verbs, "utcnow", lambda: utc)
+    assert verbs.city_today() == tehran_today
+    assert verbs.follow_up_due_default() == tehran_today + timedelta(days=7)

@@ -21,8 +21,6 @@ from liveqa.auth import (
 from liveqa.domain import questions as verbs
 from liveqa.domain import sessions as session_verbs
 from liveqa.extensions import db
-from liveqa.i18n import local_time
-from liveqa.models import utcnow
 from liveqa.serializers import question_staff, question_tracking, session_json, staff_snapshot
 
 
@@ -151,8 +149,6 @@ def answer(question_id):
         follow_up_unit=body.get("follow_up_unit"),
         follow_up_due=body.get("follow_up_due"),
         version=body.get("version"),
-        # "Not in the past" means the city's today, not UTC's.
-        today=local_time(utcnow()).date(),
     )
     return _question_done(question)
 

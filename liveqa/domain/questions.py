@@ -1,7 +1,9 @@
 """Question verbs: each checks its transition, flushes, audits and never commits."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -321,7 +323,7 @@ def answer_question(
     due = None
     if follow_up_due not in (None, ""):
         due = parse_date(follow_up_due, "follow_up_due")
-        if due < (today or utcnow().date()):
+        if due < (today or city_today()):
             raise ValidationError(
                 _l("The due date cannot be in the past."), code="due_in_past", field="follow_up_due"
             )
@@ -431,6 +433,11 @@ def _ensure_may_answer(question: Question, actor: User) -> None:
         raise Forbidden(_l("This question is routed to another official."), code="not_yours")
 
 
-def follow_up_due_default(now: datetime) -> date:
-    """Return the default due date of a follow-up created at NOW."""
-    return (now + timedelta(days=7)).date()
+def city_today() -> date:
+    """Return today's date in the city's time zone (Tehran's day starts at 20:30 UTC)."""
+    return utcnow().astimezone(ZoneInfo(current_app.config["TIME_ZONE"])).date()
+
+
+def follow_up_due_default() -> date:
+    """Return the default due date of a follow-up created today: a week on, city time."""
+    return city_today() + timedelta(days=7)

@@ -108,7 +108,7 @@ def close_session(
                 FollowUp(
                     question=question,
                     responsible_unit=_responsible_unit(question),
-                    due_on=follow_up_due_default(now),
+                    due_on=follow_up_due_default(),
                 )
             )
             record_audit(actor, "unanswered_at_close", question=question, before=before)
