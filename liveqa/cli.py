@@ -255,7 +255,7 @@ class DemoSeeder:
         follow_ups = [f for q in questions for f in q.follow_ups]
         for follow_up in follow_ups:
             if follow_up.answer_id is None and follow_up.created_at >= self.real_start:
-                follow_up.due_on = verbs.follow_up_due_default(when)
+                follow_up.due_on = verbs.follow_up_due_default(when.astimezone(self.tz).date())
         return [live_session, *questions, *follow_ups]
 
     def _order_queue(self, _when, live_session: LiveSession) -> list:

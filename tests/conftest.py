@@ -1,6 +1,6 @@
 """Shared fixtures: an app on a throwaway database, clients, and factories."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -212,9 +212,3 @@ def factory(ctx):
 def login(client, username, password=PASSWORD):
     """Log CLIENT in through the API; return the response."""
     return client.post("/api/v1/auth/login", json={"username": username, "password": password})
-
-
-@pytest.fixture
-def utc_now():
-    """Return the current aware UTC time."""
-    return datetime.now(UTC)

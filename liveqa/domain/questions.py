@@ -438,6 +438,6 @@ def city_today() -> date:
     return utcnow().astimezone(ZoneInfo(current_app.config["TIME_ZONE"])).date()
 
 
-def follow_up_due_default() -> date:
-    """Return the default due date of a follow-up created today: a week on, city time."""
-    return city_today() + timedelta(days=7)
+def follow_up_due_default(today: date | None = None) -> date:
+    """Return the default due date of a follow-up made on TODAY (the city's): a week on."""
+    return (today or city_today()) + timedelta(days=7)
