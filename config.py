@@ -47,9 +47,6 @@ class Config:
     # Redis pub/sub ignores the database number: deployments sharing one Redis need
     # their own channel, or they receive each other's events.
     SOCKETIO_CHANNEL = _env("MESSAGE_QUEUE_CHANNEL", "liveqa")
-    ALLOWED_ORIGINS = _env_list(
-        "ALLOWED_ORIGINS", ["http://127.0.0.1:5000", "http://localhost:5000"]
-    )
     # Largest Socket.IO message and HTTP body accepted, in bytes.
     SOCKETIO_MAX_MESSAGE_BYTES = 64 * 1024
     MAX_CONTENT_LENGTH = 256 * 1024
@@ -59,6 +56,10 @@ class Config:
     LANGUAGES = ("fa", "en")
     HOST = _env("HOST", "127.0.0.1")
     PORT = _env_int("PORT", 5000)
+    # The origins whose pages may open a Socket.IO connection; by default, this server's.
+    ALLOWED_ORIGINS = _env_list(
+        "ALLOWED_ORIGINS", [f"http://{HOST}:{PORT}", f"http://localhost:{PORT}"]
+    )
     # eventlet's default is 1,024 simultaneous connections; a city's session needs more.
     SERVER_MAX_CONNECTIONS = _env_int("MAX_CONNECTIONS", 10_000)
     SERVER_LISTEN_BACKLOG = _env_int("LISTEN_BACKLOG", 2048)

@@ -100,6 +100,16 @@ def sample_process(pid: int | None) -> ProcessSample | None:
     return ProcessSample(time.monotonic(), cpu, rss_kb / 1024, fds)
 
 
+def machine_busy() -> tuple[int, int] | None:
+    """Return (busy, total) jiffies of all CPUs from /proc/stat."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
 def self_cpu() -> float:
     """Return this process's CPU seconds (user + system)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -155,17 +165,25 @@ class Meter:
         HEALTH.take()
         self.start = sample_process(pid)
         self.start_self = self_cpu()
+        self.start_machine = machine_busy()
         self.start_at = time.monotonic()
 
     def stop(self) -> dict:
         """Return the phase's wall time, CPU shares and the server's RSS and fds at its end."""
         elapsed = max(time.monotonic() - self.start_at, 1e-9)
         end = sample_process(self.pid)
+        machine_end = machine_busy()
         result = {
             "seconds": round(elapsed, 2),
             "bench_cpu_pct": round(100 * (self_cpu() - self.start_self) / elapsed, 1),
             **HEALTH.take(),
         }
+        if self.start_machine and machine_end and machine_end[1] > self.start_machine[1]:
+            busy = machine_end[0] - self.start_machine[0]
+            # 100% means every core busy: the server, the bench and the database together.
+            result["machine_cpu_pct"] = round(
+                100 * busy / (machine_end[1] - self.start_machine[1]), 1
+            )
         if self.start and end:
             result.update(
                 server_cpu_pct=round(100 * (end.cpu - self.start.cpu) / elapsed, 1),
@@ -522,8 +540,10 @@ async def support_burst(fanout: Fanout, target: Target, question_ids: list[int],
 
         started = time.monotonic()
         step = args.support_window / max(args.supports, 1)
+        burst_meter = Meter(target.pid)
         await asyncio.gather(*(one(i, started + i * step) for i in range(args.supports)))
         finished = time.monotonic()
+        burst_resources = burst_meter.stop()
 
     # Wait for a final tally that shows every accepted support, at every listener.
     deadline = time.monotonic() + args.change_timeout + 3 * TALLY_INTERVAL
@@ -550,6 +570,7 @@ async def support_burst(fanout: Fanout, target: Target, question_ids: list[int],
         "questions": len(question_ids),
         "window_seconds": args.support_window,
         "burst_seconds": round(finished - started, 3),
+        "burst_resources": burst_resources,
         "settle_seconds": round(settled - finished, 3),
         "http_statuses": {str(k): v for k, v in sorted(statuses.items())},
         "support_http_ms": summary_ms(latencies),
