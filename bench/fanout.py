@@ -723,6 +723,13 @@ def target_from_url(args) -> Target:
     )
 
 
+def loadavg() -> str:
+    """Return the 1, 5 and 15 minute load averages: other work on the machine skews results."""
+    with contextlib.suppress(OSError):
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return ""
+
+
 def machine() -> dict:
     """Describe the machine the numbers come from."""
     model = ""
@@ -732,6 +739,7 @@ def machine() -> dict:
                 model = line.split(":", 1)[1].strip()
                 break
     return {
+        "loadavg": loadavg(),
         "cpus": os.cpu_count(),
         "cpu_model": model,
         "python": platform.python_version(),
@@ -831,6 +839,7 @@ def main(argv=None) -> int:
             print(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    report["loadavg_at_end"] = loadavg()
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -854,7 +863,7 @@ def healthy(report: dict) -> bool:
 def print_report(report: dict) -> None:
     """Print the headline numbers."""
     print("\n=== results ===")
-    print(f"machine: {report['machine']}")
+    print(f"machine: {report['machine']}, load at end {report['loadavg_at_end']}")
     print(f"database: {report.get('database')}, open-file limit {report['fd_limit'][0]}")
     if "error" in report:
         print(f"ERROR: {report['error']}")

@@ -7,7 +7,7 @@ def create_app(config_name: str | None = None, **overrides):
     from flask import Flask
 
     from config import BASE_DIR, INSTANCE_DIR, get_config
-    from liveqa import api, auth, broadcast, cli, errors, i18n, pages, realtime
+    from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, realtime
     from liveqa.database import configure_engine, engine_options
     from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
 
@@ -46,6 +46,7 @@ def create_app(config_name: str | None = None, **overrides):
     )
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_LOCK_WAIT_SECONDS"])
+    database.init_app(app)
 
     i18n.init_app(app)
     auth.init_app(app)

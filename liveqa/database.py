@@ -1,9 +1,16 @@
 """Engine set-up; on SQLite, no connection ever waits inside SQLite for a lock."""
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from flask import g, request
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+
+# Set while the current request or socket event only reads: its transactions then start
+# deferred, as WAL readers, holding no lock that a writer could wait for.
+_reads_only: ContextVar[bool] = ContextVar("liveqa_reads_only", default=False)
 
 
 class DatabaseBusy(Exception):
@@ -43,7 +50,44 @@ def configure_engine(engine, lock_wait_seconds: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        begin_immediate(connection, lock_wait_seconds)
+        if _reads_only.get():
+            connection.exec_driver_sql("BEGIN")
+        else:
+            begin_immediate(connection, lock_wait_seconds)
+
+
+@contextmanager
+def reading_only():
+    """Start the transactions begun inside as SQLite readers, which never take the write lock."""
+    token = _reads_only.set(True)
+    try:
+        yield
+    finally:
+        _reads_only.reset(token)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _before_request() -> None:
+    if request.method in SAFE_METHODS:
+        g.liveqa_reads_only = _reads_only.set(True)
+    else:
+        # Read the whole (size-capped) body before any query: on a slow connection the
+        # read yields, and it must not yield while this request holds the write lock.
+        request.get_data(cache=True)
+
+
+def _teardown_request(_error=None) -> None:
+    token = g.pop("liveqa_reads_only", None)
+    if token is not None:
+        _reads_only.reset(token)
+
+
+def init_app(app) -> None:
+    """Make safe requests SQLite readers and read request bodies before any query."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _before_request)
+    app.teardown_request(_teardown_request)
 
 
 def begin_immediate(connection, lock_wait_seconds: float) -> None:

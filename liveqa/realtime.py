@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from liveqa import rooms
 from liveqa.auth import DESK_ROLES, TRIAGE_ROLES
-from liveqa.database import DatabaseBusy
+from liveqa.database import DatabaseBusy, reading_only
 from liveqa.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from liveqa.domain.questions import find_question_by_code
 from liveqa.domain.tracking import parse_code
@@ -67,9 +67,10 @@ def _isolated(handler):
 
     @wraps(handler)
     def wrapper(*args):
-        # The pushed context's teardown removes the DB session, so no transaction (and on
-        # SQLite no write lock) outlives the event, and g (current_user, locale) is fresh.
-        with current_app.app_context():
+        # The pushed context's teardown removes the DB session, so no transaction outlives
+        # the event, and g (current_user, locale) is fresh. Socket events only read, so on
+        # SQLite they never take (or wait for) the write lock.
+        with current_app.app_context(), reading_only():
             try:
                 return handler(*args)
             finally:

@@ -36,8 +36,6 @@ def login():
             401, "invalid_credentials", _("The user name or password is not correct.")
         )
     login_user(user)
-    # authenticate() may have upgraded the password hash.
-    db.session.commit()
     return {"user": user_json(user)}
 
 

@@ -8,6 +8,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from liveqa.database import reading_only
 from liveqa.domain.errors import Conflict, ValidationError
 from liveqa.extensions import db
 from liveqa.models import Role, User
@@ -64,13 +65,16 @@ def create_user(username: str, password: str, role, display_name: str | None = N
 
 def authenticate(username: str, password: str) -> User | None:
     """Return the active user with USERNAME and PASSWORD, or None."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    # The hash check yields (it runs off the event loop); as a reader this transaction
+    # holds no SQLite lock meanwhile, so other clients' writes are not held up.
+    with reading_only():
+        user = db.session.scalar(
+            select(User).where(User.username == (username or "").strip().lower())
+        )
     try:
         _off_the_loop(_hasher.verify, user.password_hash if user else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
     return user

@@ -265,7 +265,6 @@ def login():
             401,
         )
     login_user(user)
-    db.session.commit()  # authenticate may have upgraded the password hash
     return redirect(next_url or _home_for(user), 303)
 
 

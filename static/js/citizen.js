@@ -14,13 +14,7 @@
   var PENDING_KEY = "liveqa.pendingAsk";
   var MAX_CODES = 20;
 
-  var pageData = {};
-  try {
-    var dataNode = document.getElementById("page-data");
-    pageData = dataNode ? JSON.parse(dataNode.textContent) : {};
-  } catch (e) {
-    pageData = {};
-  }
+  var pageData = L.pageData("page-data");
 
   function load(key, fallback) {
     try {
@@ -40,45 +34,15 @@
     }
   }
 
-  function randomKey() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    // randomUUID exists only in secure contexts; a plain-http LAN address still needs a key.
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map
-      .call(bytes, function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      })
-      .join("");
-  }
-
-  function localName(obj, field) {
-    if (!obj) return "";
-    var en = obj[field + "_en"];
-    return L.lang === "en" && en ? en : obj[field];
-  }
-
-  // Names and titles may be in either script: isolate each so the line reads correctly.
-  function officialLine(official) {
-    if (!official) return "";
-    var title = localName(official, "title");
-    var name = "\u2068" + official.name + "\u2069";
-    return title ? name + (L.lang === "en" ? ", " : "، ") + "\u2068" + title + "\u2069" : name;
-  }
+  var localName = L.localName;
+  var officialLine = L.officialLine;
 
   function displayCode(q) {
     return L.lang === "fa" ? q.tracking_code_display || L.digits(q.tracking_code) : q.tracking_code;
   }
 
-  function formatDay(isoDate) {
-    // A bare date (YYYY-MM-DD) is a calendar day: format it at noon so no time zone shifts it.
-    return isoDate ? L.formatDate(isoDate + "T12:00:00") : "";
-  }
-
   function followUpLine(f) {
-    var text = t("follow_up", { unit: f.responsible_unit, date: formatDay(f.due_on) });
+    var text = t("follow_up", { unit: f.responsible_unit, date: L.formatDay(f.due_on) });
     if (f.status === "done") text += " · " + t("done");
     return el("p", { className: "follow-up", text: text });
   }
@@ -227,6 +191,9 @@
     counter.classList.toggle("counter--near", n > max * 0.9);
   }
 
+  // Retrying an unchanged question after a network error reuses its key: never stored twice.
+  var askKeys = L.idempotency(PENDING_KEY);
+
   function setupForm() {
     if (!form) return;
     var button = form.querySelector('[data-testid="ask-submit"]');
@@ -247,12 +214,7 @@
         showFormError(t("required"), "text");
         return;
       }
-      // Reuse the key of an attempt whose fate is unknown (network error), if nothing changed,
-      // so the retry cannot store the question twice.
-      var payload = JSON.stringify(body);
-      var pending = load(PENDING_KEY, null);
-      var key = pending && pending.payload === payload ? pending.key : randomKey();
-      save(PENDING_KEY, { key: key, payload: payload });
+      var key = askKeys.key(body);
       form.elements.idempotency_key.value = key;
       body.idempotency_key = key;
 
@@ -261,7 +223,7 @@
       button.textContent = t("sending");
       L.api("POST", pageData.submit_url, body)
         .then(function (data) {
-          save(PENDING_KEY, null);
+          askKeys.settle();
           var q = data.question;
           form.reset();
           form.elements.idempotency_key.value = "";
@@ -277,8 +239,7 @@
           }
         })
         .catch(function (error) {
-          // Only a refusal by the server means nothing was stored; otherwise keep the key.
-          if (error.status >= 400 && error.status < 500) save(PENDING_KEY, null);
+          askKeys.settle(error);
           showFormError(error.message, error.field);
         })
         .then(function () {

@@ -9,7 +9,7 @@
   var L = window.LiveQA;
   var el = L.el;
   var t = L.t;
-  var pageData = JSON.parse(document.getElementById("page-data").textContent);
+  var pageData = L.pageData("page-data");
   var questions = {};
   var sessionStatus = null;
 
@@ -18,14 +18,6 @@
   var questionNode = document.querySelector('[data-testid="screen-question"]');
   var officialNode = document.querySelector('[data-testid="screen-official"]');
   var answerNode = document.querySelector('[data-testid="screen-answer"]');
-
-  function officialLine(official) {
-    if (!official) return "";
-    var title = L.lang === "en" && official.title_en ? official.title_en : official.title;
-    // Names and titles may be in either script: isolate each so the line reads correctly.
-    var name = "\u2068" + official.name + "\u2069";
-    return title ? name + (L.lang === "en" ? ", " : "، ") + "\u2068" + title + "\u2069" : name;
-  }
 
   function shownQuestion() {
     var all = Object.keys(questions).map(function (id) {
@@ -55,7 +47,7 @@
       label.textContent = sessionStatus === "closed" ? t("session_closed") : t("waiting_next");
     }
     questionNode.textContent = q ? q.text : "";
-    officialNode.textContent = q ? officialLine(q.official) : "";
+    officialNode.textContent = q ? L.officialLine(q.official) : "";
     var answer = q && q.answer;
     answerNode.hidden = !answer;
     answerNode.replaceChildren.apply(
@@ -87,28 +79,17 @@
     });
   }
 
-  var controller = L.connectSession({
+  L.connectBoard({
     sessionId: pageData.session_id,
     room: "screen",
     snapshotUrl: pageData.snapshot_url,
     pollWhenOfflineMs: 15000,
-    onSnapshot: function (snap) {
-      questions = {};
-      (snap.questions || []).forEach(function (q) {
-        questions[q.id] = q;
-      });
-      if (snap.session) sessionStatus = snap.session.status;
-      setCounters(snap.counters);
-      render();
+    onCounters: setCounters,
+    onSession: function (session) {
+      sessionStatus = session.status;
     },
-    onChange: function (msg) {
-      setCounters(msg.counters);
-      if (msg.kind && msg.kind.indexOf("session.") === 0) {
-        controller.reload();
-        return;
-      }
-      if (msg.question) questions[msg.question.id] = msg.question;
-      else delete questions[msg.question_id];
+    render: function (current) {
+      questions = current;
       render();
     },
   });

@@ -1,0 +1,105 @@
+"""SQLite: readers never wait for the write lock, and bodies are read before any query."""
+
+import io
+import sqlite3
+
+import pytest
+
+from liveqa.extensions import db, socketio
+from liveqa.models import QuestionStatus, SessionStatus
+from tests.conftest import ON_POSTGRES, PASSWORD, login
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's locking only")
+
+
+@pytest.fixture
+def writer_elsewhere(app):
+    """Hold SQLite's write lock from another connection, as another process would."""
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None)
+    holder = {"connection": other}
+
+    def hold():
+        other.execute("BEGIN IMMEDIATE")
+
+    holder["hold"] = hold
+    yield holder
+    other.close()
+
+
+@pytest.fixture
+def seeded(factory):
+    """Return a live session with an approved question and a moderator; end the test's read."""
+    live_session = factory.session(SessionStatus.LIVE)
+    question = factory.question(live_session, status=QuestionStatus.SUBMITTED)
+    moderator = factory.user("moderator", username="mod")
+    ids = live_session.id, question.id, moderator.username
+    db.session.commit()
+    return ids
+
+
+def test_reads_and_logins_go_on_while_another_process_writes(client, seeded, writer_elsewhere):
+    session_id, _question_id, username = seeded
+    writer_elsewhere["hold"]()
+    # Each of these would wait out SQLITE_LOCK_WAIT_SECONDS and answer 503 as a writer.
+    assert client.get(f"/api/v1/sessions/{session_id}/snapshot").status_code == 200
+    assert client.get("/").status_code == 200
+    assert login(client, username).status_code == 200
+    assert client.get(f"/api/v1/sessions/{session_id}/queue").status_code == 200
+    form = {"username": username, "password": PASSWORD}
+    assert client.post("/login", data=form).status_code == 303
+
+
+def test_writes_wait_for_the_lock_and_then_give_up_with_503(app, client, seeded, writer_elsewhere):
+    session_id, question_id, username = seeded
+    assert login(client, username).status_code == 200
+    writer_elsewhere["hold"]()
+    response = client.post(f"/api/v1/questions/{question_id}/approve", json={})
+    # After TestConfig.SQLITE_LOCK_WAIT_SECONDS of cooperative waiting.
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "busy"
+    writer_elsewhere["connection"].execute("ROLLBACK")
+    response = client.post(f"/api/v1/sessions/{session_id}/questions", json={"text": "پرسش"})
+    assert response.status_code == 201
+
+
+def test_socket_events_only_read(app, client, seeded, writer_elsewhere):
+    session_id, _question_id, _username = seeded
+    writer_elsewhere["hold"]()
+    sock = socketio.test_client(app, flask_test_client=client)
+    ack = sock.emit("join", {"session_id": session_id, "room": "public"}, callback=True)
+    assert ack["ok"] is True
+    sock.disconnect()
+
+
+class _WatchfulBody(io.BytesIO):
+    """A request body that records whether a transaction was open when it was read."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.read_in_transaction = []
+
+    def _note(self):
+        self.read_in_transaction.append(db.session().in_transaction())
+
+    def read(self, *args):
+        self._note()
+        return super().read(*args)
+
+    def readinto(self, buffer):
+        self._note()
+        return super().readinto(buffer)
+
+
+def test_request_bodies_are_read_before_any_query(client, seeded):
+    _session_id, question_id, username = seeded
+    assert login(client, username).status_code == 200
+    body = _WatchfulBody(b"{}")
+    response = client.post(
+        f"/api/v1/questions/{question_id}/approve",
+        input_stream=body,
+        content_type="application/json",
+        content_length=2,
+    )
+    assert response.status_code == 200
+    assert body.read_in_transaction and not any(body.read_in_transaction)
