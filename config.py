@@ -71,6 +71,8 @@ class Config:
     # a limit on guessing other people's codes. 0 disables it.
     TRACKING_FAILURES_PER_MINUTE = _env_int("TRACKING_FAILURES_PER_MINUTE", 30)
     SUPPORT_TALLY_INTERVAL = 1.0
+    # Seconds one built public snapshot serves every board asking for the same seq.
+    SNAPSHOT_CACHE_SECONDS = 1.0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -98,6 +100,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SUBMIT_RATE_PER_MINUTE = 0
     TRACKING_FAILURES_PER_MINUTE = 0
+    SNAPSHOT_CACHE_SECONDS = 0.0
     SQLITE_LOCK_WAIT_SECONDS = 2.0
     ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost"]
 

@@ -1,9 +1,12 @@
 """JSON shapes shared by the REST API, the pages and the Socket.IO events."""
 
+import time
 from datetime import date, datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from liveqa.domain.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES
 from liveqa.domain.tracking import display_code
@@ -21,6 +24,7 @@ from liveqa.models import (
 )
 
 S = QuestionStatus
+SNAPSHOT_CACHE_KEY = "liveqa_public_snapshots"
 
 REJECT_REASON_LABELS = {
     RejectReason.DUPLICATE: _l("Duplicate of another question"),
@@ -223,39 +227,56 @@ def counters(session_id: int) -> dict:
     return {"received": row[0], "answered": row[1], "waiting": row[2]}
 
 
-def _session_questions(session_id: int, statuses) -> list[Question]:
-    return list(
-        db.session.scalars(
-            select(Question)
-            .where(Question.session_id == session_id, Question.status.in_(statuses))
-            .order_by(Question.id)
-        )
-    )
+# Everything the question views read, loaded in a few queries instead of several per row.
+_QUESTION_VIEW_LOADS = (
+    selectinload(Question.answer).selectinload(Answer.official),
+    selectinload(Question.follow_ups),
+    selectinload(Question.official),
+    selectinload(Question.category),
+    selectinload(Question.district),
+)
+
+
+def _session_questions(session_id: int, statuses=None) -> list[Question]:
+    query = select(Question).where(Question.session_id == session_id)
+    if statuses is not None:
+        query = query.where(Question.status.in_(statuses))
+    return list(db.session.scalars(query.options(*_QUESTION_VIEW_LOADS).order_by(Question.id)))
+
+
+def _current_seq(session_id: int) -> int:
+    return db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
 
 
 def public_snapshot(live_session: LiveSession) -> dict:
     """Return the public board of a session with the sequence number it reflects."""
     # Read seq first: the data read after it is at least as new, and events are upserts.
-    seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == live_session.id))
+    seq = _current_seq(live_session.id)
+    # Thousands of boards reload at once when a session goes live or after a network
+    # blip; one build per seq and second serves them all (counts may lag a second).
+    cache = current_app.extensions.setdefault(SNAPSHOT_CACHE_KEY, {})
+    ttl = current_app.config["SNAPSHOT_CACHE_SECONDS"]
+    cached = cache.get(live_session.id)
+    if cached and cached[0] == seq and time.monotonic() - cached[1] < ttl:
+        return cached[2]
     questions = _session_questions(live_session.id, PUBLIC_STATUSES)
     on_air = next((q for q in questions if q.status == S.ON_AIR), None)
-    return {
+    snapshot = {
         "seq": seq,
         "session": session_json(live_session) | {"seq": seq},
         "counters": counters(live_session.id),
         "on_air": question_public(on_air) if on_air else None,
         "questions": [question_public(q) for q in questions],
     }
+    if ttl > 0:
+        cache[live_session.id] = (seq, time.monotonic(), snapshot)
+    return snapshot
 
 
 def staff_snapshot(live_session: LiveSession) -> dict:
     """Return every question of a session, staff view, with the sequence number."""
-    seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == live_session.id))
-    questions = list(
-        db.session.scalars(
-            select(Question).where(Question.session_id == live_session.id).order_by(Question.id)
-        )
-    )
+    seq = _current_seq(live_session.id)
+    questions = _session_questions(live_session.id)
     return {
         "seq": seq,
         "session": session_json(live_session) | {"seq": seq},
