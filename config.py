@@ -1,5 +1,6 @@
 """Configuration classes; the only module that reads the environment."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -34,11 +35,24 @@ def _env_int(name, default):
     return int(raw) if raw not in (None, "") else default
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+def is_loopback(host: str) -> bool:
+    """Return whether HOST names this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class Config:
     """Embedded default: a SQLite file under instance/ and in-process Socket.IO."""
 
     ENV_NAME = "default"
-    SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url("DATABASE_URL", f"sqlite:///{INSTANCE_DIR}/liveqa.db")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # "eventlet" for the server; "threading" is what tests and tools use.
@@ -67,6 +81,10 @@ class Config:
     SQLITE_LOCK_WAIT_SECONDS = float(_env("SQLITE_LOCK_WAIT_SECONDS", "10"))
     # Public question submissions per browser per minute; 0 disables the limit.
     SUBMIT_RATE_PER_MINUTE = _env_int("SUBMIT_RATE_PER_MINUTE", 10)
+    # How many reverse proxies stand in front of the server (nginx: 1). Their
+    # X-Forwarded-For/-Proto/-Host headers are trusted for that many hops, so limits
+    # count citizens' addresses, not the proxy's. 0: no proxy, trust no header.
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     # Wrong tracking codes looked up per address per minute before lookups are refused:
     # a limit on guessing other people's codes. 0 disables it.
     TRACKING_FAILURES_PER_MINUTE = _env_int("TRACKING_FAILURES_PER_MINUTE", 30)
@@ -84,8 +102,14 @@ class Config:
     RUN_BLOCKING = None
 
     @classmethod
-    def validate(cls):
-        """Raise if this configuration cannot run."""
+    def validate(cls, host=None):
+        """Raise if this configuration cannot run, when serving on HOST."""
+        # The development key is public: on any address but loopback, anyone who can reach
+        # the server could forge a staff login with it.
+        if cls.SECRET_KEY == DEV_SECRET_KEY and not is_loopback(host or cls.HOST):
+            raise RuntimeError(
+                "set LIVEQA_SECRET_KEY to serve beyond 127.0.0.1 (the default key is public)"
+            )
 
 
 class TestConfig(Config):
@@ -114,9 +138,9 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     @classmethod
-    def validate(cls):
+    def validate(cls, host=None):
         """Refuse to start without a secret key."""
-        if not cls.SECRET_KEY:
+        if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY:
             raise RuntimeError("LIVEQA_SECRET_KEY must be set in production")
 
 

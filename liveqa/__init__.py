@@ -5,6 +5,7 @@ def create_app(config_name: str | None = None, **overrides):
     """Build the Flask application for CONFIG_NAME with OVERRIDES applied."""
     # Imports live here so that the server entry point can monkey-patch first.
     from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
 
     from config import BASE_DIR, INSTANCE_DIR, get_config
     from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, realtime
@@ -47,6 +48,10 @@ def create_app(config_name: str | None = None, **overrides):
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_LOCK_WAIT_SECONDS"])
     database.init_app(app)
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # Outermost, around Socket.IO's middleware too, so socket events see the client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     i18n.init_app(app)
     auth.init_app(app)

@@ -189,7 +189,6 @@ def on_track(data=None):
     raw = data.get("code")
     code = parse_code(raw) if isinstance(raw, str) and len(raw) <= MAX_CODE_CHARS else None
     if code is None:
-        count_lookup_failure(address)
         raise ValidationError(
             _("This is not a valid tracking code."), code="invalid_code", field="code"
         )

@@ -84,7 +84,7 @@ def main(argv=None):
     """Start the LiveQA server."""
     cfg = get_config()
     args = parse_args(argv, cfg)
-    cfg.validate()
+    cfg.validate(args.host)
     eventlet_mode = cfg.ASYNC_MODE == "eventlet"
     if eventlet_mode:
         _patch_for_eventlet(cfg.SQLALCHEMY_DATABASE_URI)

@@ -1,11 +1,16 @@
 """Guessing tracking codes: wrong lookups per address are limited on every channel."""
 
 import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from liveqa import create_app
+from liveqa.domain.tracking import check_digit
 from liveqa.extensions import db, socketio
 from liveqa.models import QuestionStatus
 
-WRONG = ["12345678", "00000000", "۹۹۹۹۹۹۹۹"]  # well-formed but unknown, or malformed
+# Well-formed (valid check digit) but unknown codes: what guessing produces.
+WRONG = [body + check_digit(body) for body in ("1234567", "7654321", "1111111")]
+TYPO = "12345670" if check_digit("1234567") != "0" else "12345671"
 
 
 @pytest.fixture
@@ -26,6 +31,13 @@ def test_api_refuses_lookups_after_too_many_wrong_codes(client, limited):
     assert refused.get_json()["error"]["code"] == "rate_limited"
 
 
+def test_typos_do_not_count(client, limited):
+    for _ in range(5):
+        assert client.get(f"/api/v1/questions/{TYPO}").status_code == 404
+        assert client.get(f"/track/{TYPO}").status_code == 404
+    assert client.get(f"/api/v1/questions/{limited}").status_code == 200
+
+
 def test_right_codes_do_not_count(client, limited):
     for _ in range(5):
         assert client.get(f"/api/v1/questions/{limited}").status_code == 200
@@ -41,7 +53,25 @@ def test_socket_track_refuses_after_too_many_wrong_codes(app, client, limited):
     sock = socketio.test_client(app, flask_test_client=client)
     for code in WRONG[:2]:
         ack = sock.emit("track", {"code": code}, callback=True)
-        assert ack["error"]["code"] in {"invalid_code", "unknown_code"}
+        assert ack["error"]["code"] == "unknown_code"
     refused = sock.emit("track", {"code": limited}, callback=True)
     assert refused["error"]["code"] == "rate_limited"
     sock.disconnect()
+
+
+def test_behind_a_proxy_each_citizen_has_their_own_allowance(app, client, limited):
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # what PROXY_HOPS=1 installs
+    guesser = {"X-Forwarded-For": "10.0.0.1"}
+    citizen = {"X-Forwarded-For": "10.0.0.2"}
+    for code in WRONG[:2]:
+        assert client.get(f"/api/v1/questions/{code}", headers=guesser).status_code == 404
+    assert client.get(f"/api/v1/questions/{limited}", headers=guesser).status_code == 429
+    assert client.get(f"/api/v1/questions/{limited}", headers=citizen).status_code == 200
+
+
+def test_proxy_hops_setting_installs_the_proxy_fix(tmp_path):
+    proxied = create_app(
+        "test", PROXY_HOPS=1, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}"
+    )
+    assert isinstance(proxied.wsgi_app, ProxyFix)
+    assert not isinstance(create_app("test").wsgi_app, ProxyFix)

@@ -85,9 +85,10 @@ def track_question(code):
     """Return a question by its tracking code (any digit script)."""
     check_lookup_allowed(request.remote_addr or "")
     canonical = parse_code(code)
+    if canonical is None:
+        # A typo fails the check digit; only well-formed unknown codes look like guessing.
+        raise NotFound(_("No question has this tracking code."), code="unknown_code")
     try:
-        if canonical is None:
-            raise NotFound(_("No question has this tracking code."), code="unknown_code")
         question = verbs.find_question_by_code(canonical)
     except NotFound:
         count_lookup_failure(request.remote_addr or "")

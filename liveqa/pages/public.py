@@ -185,13 +185,14 @@ def tracking(code: str):
     """Show one question's status, answer and outcome to its asker."""
     check_lookup_allowed(request.remote_addr or "")
     canonical = parse_code(code)
+    error = _("No question has this tracking code.")
+    if canonical is None:
+        return render_template("citizen/track_lookup.html", raw=code, error=error), 404
     try:
-        if canonical is None:
-            raise DomainError(code="unknown_code")
         question = find_question_by_code(canonical)
     except DomainError:
+        # Only well-formed unknown codes count as guessing; typos fail the check digit.
         count_lookup_failure(request.remote_addr or "")
-        error = _("No question has this tracking code.")
         return render_template("citizen/track_lookup.html", raw=code, error=error), 404
     carried_to = (
         db.session.get(LiveSession, question.carried_to_session_id)

@@ -1,0 +1,31 @@
+"""Configuration guards: no public default secret beyond loopback, none in production."""
+
+import pytest
+
+from config import DEV_SECRET_KEY, Config, ProductionConfig
+
+
+class _WithSecret(Config):
+    SECRET_KEY = "a-real-secret"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1"])
+def test_the_development_key_is_fine_on_loopback(host):
+    Config.validate(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "qa.example.org"])
+def test_the_development_key_is_refused_beyond_loopback(host):
+    assert Config.SECRET_KEY == DEV_SECRET_KEY
+    with pytest.raises(RuntimeError, match="LIVEQA_SECRET_KEY"):
+        Config.validate(host)
+    _WithSecret.validate(host)
+
+
+@pytest.mark.parametrize("secret", [None, "", DEV_SECRET_KEY])
+def test_production_needs_a_real_key(monkeypatch, secret):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", secret)
+    with pytest.raises(RuntimeError, match="LIVEQA_SECRET_KEY"):
+        ProductionConfig.validate("127.0.0.1")
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-real-secret")
+    ProductionConfig.validate("0.0.0.0")
