@@ -26,7 +26,7 @@ MIGRATIONS := liveqa/migrations
 FLASK := LIVEQA_ASYNC_MODE=threading $(BIN)/flask --app liveqa
 PYTEST_ARGS ?=
 
-.PHONY: venv assets translations extract run test browser lint clean
+.PHONY: venv assets translations extract run test browser lint clean bench
 
 venv: $(VENV_STAMP)
 
@@ -99,3 +99,9 @@ clean:
 	rm -rf node_modules $(VENDOR) .pytest_cache .ruff_cache test-results build *.egg-info
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	find $(TRANSLATIONS) -name '*.mo' -delete 2>/dev/null || true
+
+# Load benchmark of the live session (not a test): 1,500 sockets on a local server.
+BENCH_ARGS ?= --clients 1500 --changes 20 --supports 300
+bench: $(VENV_STAMP)
+	$(BIN)/python -c 'import aiohttp' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
