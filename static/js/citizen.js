@@ -15,25 +15,8 @@
   var MAX_CODES = 20;
 
   var pageData = L.pageData("page-data");
-
-  function load(key, fallback) {
-    try {
-      var raw = window.localStorage.getItem(key);
-      return raw ? JSON.parse(raw) : fallback;
-    } catch (e) {
-      return fallback;
-    }
-  }
-
-  function save(key, value) {
-    try {
-      if (value === null) window.localStorage.removeItem(key);
-      else window.localStorage.setItem(key, JSON.stringify(value));
-    } catch (e) {
-      /* private mode or full storage: the page still works, it just forgets */
-    }
-  }
-
+  var load = L.load;
+  var save = L.save;
   var localName = L.localName;
   var officialLine = L.officialLine;
 
@@ -343,11 +326,9 @@
     ]);
   }
 
-  function sorted(list) {
-    return list.sort(function (a, b) {
-      if (order === "time") return (b.submitted_at || "").localeCompare(a.submitted_at || "");
-      return b.support_count - a.support_count || (a.submitted_at || "").localeCompare(b.submitted_at || "");
-    });
+  function compare(a, b) {
+    if (order === "time") return (b.submitted_at || "").localeCompare(a.submitted_at || "");
+    return b.support_count - a.support_count || (a.submitted_at || "").localeCompare(b.submitted_at || "");
   }
 
   function values() {
@@ -356,50 +337,170 @@
     });
   }
 
-  function fillList(list, items, render, emptyText) {
-    if (!list) return;
-    var active = document.activeElement;
-    var holder = active && list.contains(active) ? active.closest("[data-id]") : null;
-    var keepFocus = holder ? holder.getAttribute("data-id") : null;
-    var nodes = items.map(render);
-    if (!nodes.length) nodes = [el("li", { className: "muted empty", text: emptyText })];
-    list.replaceChildren.apply(list, nodes);
-    if (keepFocus) {
-      var again = list.querySelector('[data-id="' + keepFocus + '"] button');
-      if (again && !again.disabled) again.focus();
-    }
+  function isWaiting(q) {
+    return q.status === "approved" || q.status === "routed";
   }
 
-  function renderBoard() {
-    var all = values();
-    var waiting = sorted(
-      all.filter(function (q) {
-        return q.status === "approved" || q.status === "routed";
+  /*
+   * The board keeps the order it was last sorted in: cards must not move under a reader's
+   * finger each time a tally arrives. New questions slot in where they sort; when counts
+   * would change the order, a chip offers to sort again.
+   */
+  var BOARD_PAGE = 50;
+  var ANSWERS_PAGE = 10;
+  var boardLimit = BOARD_PAGE;
+  var answersLimit = ANSWERS_PAGE;
+  var shownOrder = null; // question ids in board order
+  var boardNodes = {}; // question id -> rendered card
+
+  function sortedIds() {
+    return values().filter(isWaiting).sort(compare).map(function (q) {
+      return q.id;
+    });
+  }
+
+  function arrangeBoard(resort) {
+    if (resort || !shownOrder) {
+      shownOrder = sortedIds();
+      return;
+    }
+    var kept = shownOrder.filter(function (id) {
+      return questions[id] && isWaiting(questions[id]);
+    });
+    var known = {};
+    kept.forEach(function (id) {
+      known[id] = true;
+    });
+    values()
+      .filter(function (q) {
+        return isWaiting(q) && !known[q.id];
       })
-    );
-    fillList(board, waiting, boardItem, t("no_board"));
-    var answered = all
+      .sort(compare)
+      .forEach(function (q) {
+        var at = kept.findIndex(function (id) {
+          return compare(q, questions[id]) < 0;
+        });
+        kept.splice(at === -1 ? kept.length : at, 0, q.id);
+      });
+    shownOrder = kept;
+  }
+
+  function cardKey(q) {
+    return [q.status, q.text, q.category && q.category.id, q.district && q.district.id, q.asker_name, !!supported[q.id]].join("|");
+  }
+
+  function moreButton(list, role, shown, total, onMore) {
+    var button = list.parentNode.querySelector('[data-role="' + role + '"]');
+    if (!button) {
+      button = el("button", { type: "button", className: "btn btn--small btn--block more", "data-role": role });
+      button.addEventListener("click", onMore);
+      list.parentNode.insertBefore(button, list.nextSibling);
+    }
+    button.hidden = total <= shown;
+    button.textContent = t("show_more", { n: Math.min(total - shown, role === "more-board" ? BOARD_PAGE : ANSWERS_PAGE) });
+  }
+
+  function renderBoardList() {
+    if (!board) return;
+    var ids = shownOrder.slice(0, boardLimit);
+    var keep = {};
+    var previous = null;
+    ids.forEach(function (id) {
+      var q = questions[id];
+      var node = boardNodes[id];
+      var key = cardKey(q);
+      if (!node || node.getAttribute("data-key") !== key) {
+        var fresh = boardItem(q);
+        fresh.setAttribute("data-key", key);
+        if (node && node.parentNode) {
+          var hadFocus = node.contains(document.activeElement);
+          node.parentNode.replaceChild(fresh, node);
+          var button = fresh.querySelector("button");
+          if (hadFocus && button && !button.disabled) button.focus();
+        }
+        node = boardNodes[id] = fresh;
+      } else {
+        node.querySelector('[data-testid="support-count"]').textContent = L.digits(q.support_count);
+      }
+      keep[id] = true;
+      var expected = previous ? previous.nextSibling : board.firstChild;
+      if (expected !== node) board.insertBefore(node, expected);
+      previous = node;
+    });
+    Array.prototype.slice.call(board.children).forEach(function (child) {
+      var id = child.getAttribute("data-id");
+      if (!id || !keep[id] || boardNodes[id] !== child) board.removeChild(child);
+    });
+    Object.keys(boardNodes).forEach(function (id) {
+      if (!keep[id]) delete boardNodes[id];
+    });
+    if (!ids.length) board.appendChild(el("li", { className: "muted empty", text: t("no_board") }));
+    moreButton(board, "more-board", ids.length, shownOrder.length, function () {
+      boardLimit += BOARD_PAGE;
+      renderBoardList();
+    });
+    updateResortChip();
+  }
+
+  var resortChip = null;
+  function updateResortChip() {
+    if (!board) return;
+    var sorted = sortedIds();
+    var changed = sorted.length === shownOrder.length && sorted.some(function (id, i) {
+      return shownOrder[i] !== id;
+    });
+    if (!resortChip) {
+      resortChip = el("button", { type: "button", className: "btn btn--small resort", "data-role": "resort", text: t("new_order") });
+      resortChip.addEventListener("click", function () {
+        arrangeBoard(true);
+        renderBoardList();
+        board.setAttribute("tabindex", "-1");
+        board.focus();
+      });
+      board.parentNode.insertBefore(resortChip, board);
+    }
+    resortChip.hidden = !changed;
+  }
+
+  function renderAnswers() {
+    if (!answersList) return;
+    var answered = values()
       .filter(function (q) {
         return q.status === "answered";
       })
       .sort(function (a, b) {
         return (b.answered_at || "").localeCompare(a.answered_at || "");
       });
-    fillList(answersList, answered, answerItem, t("no_answers"));
-    var onAir = all.filter(function (q) {
+    var nodes = answered.slice(0, answersLimit).map(answerItem);
+    if (!nodes.length) nodes = [el("li", { className: "muted empty", text: t("no_answers") })];
+    answersList.replaceChildren.apply(answersList, nodes);
+    moreButton(answersList, "more-answers", Math.min(answersLimit, answered.length), answered.length, function () {
+      answersLimit += ANSWERS_PAGE;
+      renderAnswers();
+    });
+  }
+
+  function renderOnAir() {
+    if (!onAirBody) return;
+    var onAir = values().filter(function (q) {
       return q.status === "on_air";
     })[0];
-    if (onAirBody) {
-      onAirBody.replaceChildren.apply(
-        onAirBody,
-        onAir
-          ? [
-              el("p", { className: "on-air__text", dir: "auto", text: onAir.text }),
-              el("p", { className: "on-air__official", "data-testid": "on-air-official", text: officialLine(onAir.official) }),
-            ]
-          : [el("p", { className: "muted", text: t("no_on_air") })]
-      );
-    }
+    onAirBody.replaceChildren.apply(
+      onAirBody,
+      onAir
+        ? [
+            el("p", { className: "on-air__text", dir: "auto", text: onAir.text }),
+            el("p", { className: "on-air__official", "data-testid": "on-air-official", text: officialLine(onAir.official) }),
+          ]
+        : [el("p", { className: "muted", text: t("no_on_air") })]
+    );
+  }
+
+  function renderBoard(resort) {
+    arrangeBoard(resort);
+    renderBoardList();
+    renderAnswers();
+    renderOnAir();
   }
 
   function setCounters(counters) {
@@ -430,37 +531,31 @@
 
   function setupBoard() {
     if (!board || !pageData.session_id) return;
-    var controller = L.connectSession({
+    // Adopt the server-rendered cards, so the first render replaces them in place (and a
+    // support button being pressed keeps its focus).
+    board.querySelectorAll('[data-testid="board-question"]').forEach(function (node) {
+      boardNodes[node.getAttribute("data-id")] = node;
+    });
+    L.connectBoard({
       sessionId: pageData.session_id,
       room: "public",
       snapshotUrl: pageData.snapshot_url,
-      onSnapshot: function (snap) {
-        questions = {};
-        (snap.questions || []).forEach(function (q) {
-          questions[q.id] = q;
-        });
-        setCounters(snap.counters);
-        if (snap.session) setSessionStatus(snap.session.status);
-        renderBoard();
+      onCounters: setCounters,
+      onSession: function (session) {
+        setSessionStatus(session.status);
       },
-      onChange: function (msg) {
-        setCounters(msg.counters);
-        if (msg.kind && msg.kind.indexOf("session.") === 0) {
-          controller.reload();
-          return;
-        }
-        if (msg.question) questions[msg.question.id] = msg.question;
-        else delete questions[msg.question_id];
-        renderBoard();
+      render: function (current, msg) {
+        questions = current;
+        renderBoard(false);
       },
       onTally: function (msg) {
         Object.keys(msg.counts || {}).forEach(function (id) {
           if (questions[id]) questions[id].support_count = msg.counts[id];
-          var node = board.querySelector('[data-id="' + id + '"] [data-testid="support-count"]');
-          if (node) node.textContent = L.digits(msg.counts[id]);
+          var node = boardNodes[id];
+          var count = node && node.querySelector('[data-testid="support-count"]');
+          if (count) count.textContent = L.digits(msg.counts[id]);
         });
-        // Re-sorting under the user's finger is disorienting; only re-sort when idle.
-        if (order === "support" && !board.contains(document.activeElement)) renderBoard();
+        updateResortChip();
       },
     });
 
@@ -494,7 +589,7 @@
           other.setAttribute("aria-pressed", other === chip ? "true" : "false");
         });
         board.setAttribute("data-order", order);
-        renderBoard();
+        renderBoard(true);
       });
     });
   }

@@ -8,11 +8,10 @@
 
   var L = window.LiveQA;
   var t = L.t;
-  var page = JSON.parse(document.getElementById("staff-data").textContent);
+  var page = L.pageData("staff-data");
   var API = page.api;
   var ROLE = page.user.role;
   var CAN_TRIAGE = ROLE === "admin" || ROLE === "moderator";
-  var LANG = L.lang;
 
   var FILTERS = {
     active: ["on_air", "submitted", "approved", "routed"],
@@ -67,15 +66,10 @@
   }
 
   function lookupName(item) {
-    if (!item) return "";
-    return LANG === "en" && item.name_en ? item.name_en : item.name;
+    return L.localName(item, "name");
   }
 
-  function officialLabel(official) {
-    if (!official) return "";
-    var title = LANG === "en" && official.title_en ? official.title_en : official.title;
-    return t("official_title", { name: official.name, title: title });
-  }
+  var officialLabel = L.staff.officialLabel;
 
   function option(value, label, selected) {
     var node = h("option", { value: value }, [label]);
@@ -92,77 +86,13 @@
     return node;
   }
 
-  var noticeTimer = null;
-  function notice(message, kind) {
-    if (!noticeEl) return;
-    clearTimeout(noticeTimer);
-    noticeEl.textContent = message || "";
-    noticeEl.setAttribute("data-kind", kind || "info");
-    if (message && kind !== "error") {
-      noticeTimer = setTimeout(function () {
-        noticeEl.textContent = "";
-      }, 6000);
-    }
-  }
-
-  function newKey() {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map
-      .call(bytes, function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      })
-      .join("");
-  }
+  var notice = L.staff.notifier(noticeEl);
 
   /* ---- state ---- */
 
-  // Snapshots and events may arrive out of order with our own responses: keep the newest.
-  function upsert(q) {
-    if (!q || q.session_id !== state.session.id) return;
-    var old = state.questions[q.id];
-    if (old && old.version > q.version) return;
-    if (old && old.version === q.version && old.support_count > q.support_count) {
-      q.support_count = old.support_count;
-    }
-    state.questions[q.id] = q;
+  var store = L.staff.store(state, function (q) {
     if (FINISHED[q.status]) delete state.open[q.id];
-  }
-
-  function applySnapshot(snap) {
-    state.session = snap.session;
-    state.counters = snap.counters;
-    var fresh = {};
-    snap.questions.forEach(function (q) {
-      fresh[q.id] = true;
-      upsert(q);
-    });
-    // Carried-in questions can leave a session; drop what the snapshot no longer lists.
-    Object.keys(state.questions).forEach(function (id) {
-      if (!fresh[id]) delete state.questions[id];
-    });
-    queueEl.setAttribute("aria-busy", "false");
-    render();
-  }
-
-  function applyChange(msg) {
-    if (msg.counters) state.counters = msg.counters;
-    if (msg.question) upsert(msg.question);
-    // Session changes and reorders carry no single question: reload for the new state.
-    if (!msg.question_id && connection) connection.reload();
-    render();
-  }
-
-  function applyTally(msg) {
-    Object.keys(msg.counts || {}).forEach(function (id) {
-      var q = state.questions[id];
-      if (!q) return;
-      q.support_count = msg.counts[id];
-      var node = nodes[id];
-      var count = node && node.querySelector("[data-role=support]");
-      if (count) count.textContent = t("supporters", { count: q.support_count });
-    });
-  }
+  });
 
   function inFilter(q, filter) {
     return FILTERS[filter].indexOf(q.status) !== -1;
@@ -328,9 +258,8 @@
     return form;
   }
 
-  function triage(q, index, count) {
+  function triage(q, place) {
     var status = q.status;
-    var open = status !== "on_air" && !FINISHED[status];
     var bar = h("div", { className: "item__actions" });
     if (status === "submitted") {
       bar.appendChild(
@@ -346,15 +275,15 @@
     if (!FINISHED[status]) {
       bar.appendChild(h("button", { type: "button", className: "btn", "data-action": "edit" }, [t("edit")]));
     }
-    if (REORDERABLE[state.filter] && open) {
+    if (place) {
       var up = h("button", { type: "button", className: "btn btn--icon", "data-action": "move-up" }, ["▲"]);
       var down = h("button", { type: "button", className: "btn btn--icon", "data-action": "move-down" }, ["▼"]);
       up.setAttribute("aria-label", t("move_up"));
       up.title = t("move_up");
       down.setAttribute("aria-label", t("move_down"));
       down.title = t("move_down");
-      up.disabled = index === 0;
-      down.disabled = index === count - 1;
+      up.disabled = place.first;
+      down.disabled = place.last;
       bar.appendChild(h("span", { className: "item__order" }, [up, down]));
     }
     var parts = [bar];
@@ -410,22 +339,15 @@
     return category && category.default_official_id ? category.default_official_id : null;
   }
 
-  function renderItem(q, index, count) {
+  function renderItem(q, place) {
     var edited = q.edited_text && q.edited_text !== q.verbatim_text;
-    var time = q.submitted_at
-      ? h("time", { dateTime: q.submitted_at, title: L.formatDateTime(q.submitted_at) }, [
-          L.formatTime(q.submitted_at),
-        ])
-      : null;
     var head = h("div", { className: "item__head" }, [
       h("span", { className: "item__id" }, ["#" + L.digits(q.id)]),
       h("span", { className: "badge badge--" + q.status, "data-role": "status" }, [t("status." + q.status)]),
       h("span", { className: "badge badge--channel badge--" + q.channel }, [t("channel." + q.channel)]),
       h("span", { className: "item__code", dir: "ltr" }, [t("code", { code: q.tracking_code })]),
-      time,
-      h("span", { className: "item__support", "data-role": "support" }, [
-        t("supporters", { count: q.support_count }),
-      ]),
+      L.staff.submittedAt(q),
+      L.staff.supporters(q),
     ]);
     var texts = [];
     if (edited) {
@@ -452,33 +374,17 @@
       metaItem(t("official"), q.official ? officialLabel(q.official) : t("no_official"), "official"),
     ]);
     var children = [head].concat(texts, [meta, outcome(q)]);
-    if (CAN_TRIAGE) children.push(triage(q, index, count));
-    var item = h(
-      "li",
-      {
-        className: "item item--" + q.status + (state.busy[q.id] ? " is-busy" : ""),
-        "data-testid": "queue-item",
-        "data-id": q.id,
-        "data-status": q.status,
-        "data-version": q.version,
-      },
-      children
-    );
-    if (state.busy[q.id]) {
-      item.querySelectorAll("button, select, textarea").forEach(function (c) {
-        c.disabled = true;
-      });
-    }
-    return item;
+    if (CAN_TRIAGE) children.push(triage(q, place));
+    return L.staff.item(q, "queue-item", "item", children, state.busy[q.id]);
   }
 
-  function itemKey(q, index, count) {
+  function itemKey(q, place) {
     return [
       q.version,
       q.status,
       state.open[q.id] || "",
       state.busy[q.id] ? 1 : 0,
-      REORDERABLE[state.filter] ? (index === 0 ? "f" : "") + (index === count - 1 ? "l" : "") : "-",
+      place ? (place.first ? "f" : "") + (place.last ? "l" : "") : "-",
       q.support_count,
     ].join("|");
   }
@@ -506,16 +412,30 @@
     return null;
   }
 
+  // The questions that can be moved in this tab, in order: only open ones of its status
+  // (finished questions held in sight for a while are not part of the queue).
+  function orderable(filter) {
+    if (!REORDERABLE[filter]) return [];
+    return sorted(filter).filter(function (q) {
+      return inFilter(q, filter) && q.status !== "on_air" && !FINISHED[q.status];
+    });
+  }
+
   function renderList() {
     var list = sorted(state.filter).filter(matchesSearch);
+    var queue = orderable(state.filter).map(function (q) {
+      return q.id;
+    });
     var keep = {};
     var previous = null;
     var refocus = null;
-    list.forEach(function (q, index) {
-      var key = itemKey(q, index, list.length);
+    list.forEach(function (q) {
+      var at = queue.indexOf(q.id);
+      var place = at === -1 ? null : { first: at === 0, last: at === queue.length - 1 };
+      var key = itemKey(q, place);
       var node = nodes[q.id];
       if (!node || node.getAttribute("data-key") !== key) {
-        var fresh = renderItem(q, index, list.length);
+        var fresh = renderItem(q, place);
         fresh.setAttribute("data-key", key);
         if (node) {
           refocus = carryOver(node, fresh) || refocus;
@@ -567,18 +487,7 @@
 
   function renderSession() {
     var s = state.session;
-    var badge = document.querySelector('[data-testid="session-status"]');
-    if (badge && s) {
-      badge.setAttribute("data-status", s.status);
-      badge.textContent = t("session." + s.status);
-    }
-    var next = document.querySelector('[data-testid="next-session"]');
-    if (next) next.hidden = s.status !== "closed";
-    var counters = state.counters || {};
-    document.querySelectorAll("[data-counter]").forEach(function (node) {
-      var value = counters[node.getAttribute("data-counter")];
-      node.textContent = value === undefined ? "–" : L.digits(value);
-    });
+    L.staff.renderSessionBar(s, state.counters);
     var show = {
       "session-open": s.status === "scheduled",
       "session-start": s.status === "scheduled" || s.status === "open",
@@ -605,33 +514,22 @@
   /* ---- actions ---- */
 
   function command(q, verb, body, doneMessage) {
-    state.busy[q.id] = true;
+    var before = q.status;
+    var sent = store.command(API, q, verb, body, connection.reload);
     render();
-    var payload = Object.assign({ version: q.version }, body || {});
-    return L.api("POST", API + "/questions/" + q.id + "/" + verb, payload)
-      .then(function (data) {
+    return sent
+      .then(function (fresh) {
         delete state.open[q.id];
-        var before = q.status;
-        upsert(data.question);
-        if (!inFilter(data.question, state.filter) && inFilter(q, state.filter)) {
+        if (!inFilter(fresh, state.filter) && inFilter(q, state.filter)) {
           state.sticky[q.id] = { until: Date.now() + STICKY_MS, status: before };
           setTimeout(render, STICKY_MS + 50);
         }
         notice(doneMessage, "ok");
       })
       .catch(function (error) {
-        handleError(error);
+        notice(error.message, "error");
       })
-      .then(function () {
-        delete state.busy[q.id];
-        render();
-      });
-  }
-
-  function handleError(error) {
-    notice(error.message, "error");
-    // Someone else got there first (or the question moved on): show the current state.
-    if (error.status === 409 || error.status === 404) connection.reload();
+      .then(render);
   }
 
   function itemField(item, name) {
@@ -643,7 +541,7 @@
   }
 
   function move(q, delta) {
-    var list = sorted(state.filter);
+    var list = orderable(state.filter);
     var index = list.findIndex(function (o) {
       return o.id === q.id;
     });
@@ -824,7 +722,9 @@
     var result = document.querySelector('[data-testid="operator-result"]');
     var codeBox = document.querySelector('[data-testid="operator-tracking-code"]');
     var submit = operatorForm.querySelector('[data-testid="operator-submit"]');
-    keyField.value = newKey();
+    // A retry of an unchanged call after a network error reuses its key, so the question is
+    // not stored twice; once the operator edits the fields it is a new question.
+    var operatorKeys = L.idempotency();
 
     operatorForm.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -835,23 +735,24 @@
         phone: data.get("phone") || null,
         category_id: numberOrNull(data.get("category_id")),
         district_id: numberOrNull(data.get("district_id")),
-        idempotency_key: keyField.value,
       };
+      body.idempotency_key = keyField.value = operatorKeys.key(body);
       errorBox.hidden = true;
       submit.disabled = true;
       L.api("POST", API + "/sessions/" + state.session.id + "/operator-questions", body)
         .then(function (reply) {
+          operatorKeys.settle();
           var q = reply.question;
           codeBox.textContent = L.digits(q.tracking_code);
           codeBox.setAttribute("data-code", q.tracking_code);
           result.hidden = false;
           operatorForm.reset();
-          // A new key only after success: a retried submit must not store the question twice.
-          keyField.value = newKey();
+          keyField.value = "";
           notice(t("operator_saved"), "ok");
           result.querySelector("[data-action=operator-next]").focus();
         })
         .catch(function (error) {
+          operatorKeys.settle(error);
           errorBox.textContent = error.message;
           errorBox.hidden = false;
           var field = error.field && operatorForm.querySelector('[name="' + error.field + '"]');
@@ -870,13 +771,13 @@
 
   /* ---- start ---- */
 
-  var connection = L.connectSession({
-    sessionId: state.session.id,
-    room: "moderators",
-    snapshotUrl: API + "/sessions/" + state.session.id + "/queue",
-    onSnapshot: applySnapshot,
-    onChange: applyChange,
-    onTally: applyTally,
-  });
+  function renderLoaded() {
+    queueEl.setAttribute("aria-busy", "false");
+    render();
+  }
+
+  var connection = L.staff.connect(API, state.session.id, "moderators", store, renderLoaded, function (id) {
+    return nodes[id];
+  }, notice.problem);
   render();
 })();

@@ -21,6 +21,7 @@
  *   LiveQA.formatDay("YYYY-MM-DD")     -> a calendar day, the same in every time zone.
  *   LiveQA.localName(obj, field), LiveQA.officialLine(official)
  *   LiveQA.randomKey(), LiveQA.idempotency(storageKey) -> keys for retry-safe submits.
+ *   LiveQA.load(name, fallback), LiveQA.save(name, value|null) -> JSON in localStorage.
  *   LiveQA.pageData(id)                -> parsed <script type="application/json" id=ID>.
  *   LiveQA.staff                       -> helpers shared by the desk and the panel.
  *   LiveQA.el(tag, attrs, children)    -> element; strings become text nodes (never HTML).
@@ -164,12 +165,13 @@
       .join("");
   }
 
-  function storageGet(name) {
+  function storageGet(name, fallback) {
+    var missing = fallback === undefined ? null : fallback;
     try {
       var raw = window.localStorage.getItem(name);
-      return raw ? JSON.parse(raw) : null;
+      return raw ? JSON.parse(raw) : missing;
     } catch (e) {
-      return null;
+      return missing;
     }
   }
 
@@ -178,7 +180,7 @@
       if (value === null) window.localStorage.removeItem(name);
       else window.localStorage.setItem(name, JSON.stringify(value));
     } catch (e) {
-      /* private mode or full storage: the key then lives only in memory */
+      /* private mode or full storage: the page still works, it just forgets */
     }
   }
 
@@ -347,8 +349,12 @@
   // Session-wide changes make every client reload its snapshot: spread those reloads out.
   var RELOAD_JITTER_MS = 1500;
   var MAX_BUFFERED = 1000;
-  // Join refusals a retry on the same socket cannot fix by itself: tell the user why.
-  var ACCESS_CODES = { login_required: "live_login_required", forbidden: "live_forbidden", no_official: "live_forbidden" };
+  // Refusals about who the user is: retrying alone may not help, so the page says why.
+  var ACCESS_CODES = {
+    login_required: "live_login_required",
+    forbidden: "live_forbidden",
+    no_official: "live_forbidden",
+  };
 
   function accessMessage(error) {
     var key = ACCESS_CODES[error.code] || (error.status === 401 ? "live_login_required" : "live_forbidden");
@@ -713,9 +719,12 @@
   }
 
   // A notice function for NODE: errors stay until replaced, other messages fade after 6 s.
+  // notice.problem(message) suits connectSession's onProblem: the message shows as an error
+  // and is cleared by problem(null) unless something else was shown since.
   function notifier(node) {
     var timer = null;
-    return function notice(message, kind) {
+    var problem = null;
+    function notice(message, kind) {
       if (!node) return;
       clearTimeout(timer);
       node.textContent = message || "";
@@ -725,7 +734,13 @@
           node.textContent = "";
         }, 6000);
       }
+    }
+    notice.problem = function (message) {
+      if (message) notice(message, "error");
+      else if (problem && node && node.textContent === problem) notice("");
+      problem = message;
     };
+    return notice;
   }
 
   /*
@@ -779,7 +794,54 @@
           return state.questions[id];
         });
       },
+      // POST a command on Q (with its version, so a stale one is refused); Q is busy until the
+      // reply, which is stored and resolved with. A 409/404 means the question moved on:
+      // RELOAD() then shows its current state.
+      command: function (apiRoot, q, verb, body, reload) {
+        state.busy[q.id] = true;
+        var payload = Object.assign({ version: q.version }, body || {});
+        return api("POST", apiRoot + "/questions/" + q.id + "/" + verb, payload).then(
+          function (data) {
+            delete state.busy[q.id];
+            upsert(data.question);
+            return data.question;
+          },
+          function (error) {
+            delete state.busy[q.id];
+            if (error.status === 409 || error.status === 404) reload();
+            throw error;
+          }
+        );
+      },
     };
+  }
+
+  /*
+   * Follow a session's staff view (the /queue snapshot) into STORE, calling RENDER() after
+   * snapshots and changes; tallies update the count in the item NODE_OF(id) in place.
+   * Reorders and session changes carry no single question: they reload the snapshot.
+   */
+  function staffConnect(apiRoot, sessionId, room, store, render, nodeOf, onProblem) {
+    return connectSession({
+      sessionId: sessionId,
+      room: room,
+      snapshotUrl: apiRoot + "/sessions/" + sessionId + "/queue",
+      reloadOn: function (msg) {
+        return !msg.question_id;
+      },
+      onSnapshot: function (snap) {
+        store.snapshot(snap);
+        render();
+      },
+      onChange: function (msg) {
+        store.change(msg);
+        render();
+      },
+      onTally: function (msg) {
+        store.tally(msg, nodeOf);
+      },
+      onProblem: onProblem,
+    });
   }
 
   // The session badge, "next session" hint and counters every staff page shows.
@@ -857,11 +919,14 @@
     officialLine: officialLine,
     pageData: pageData,
     randomKey: randomKey,
+    load: storageGet,
+    save: storageSet,
     idempotency: idempotency,
     staff: {
       officialLabel: officialLabel,
       notifier: notifier,
       store: staffStore,
+      connect: staffConnect,
       renderSessionBar: renderSessionBar,
       submittedAt: submittedAt,
       supporters: supporters,

@@ -8,10 +8,9 @@
 
   var L = window.LiveQA;
   var t = L.t;
-  var page = JSON.parse(document.getElementById("staff-data").textContent);
+  var page = L.pageData("staff-data");
   var API = page.api;
   var IS_OFFICIAL = page.user.role === "official";
-  var LANG = L.lang;
   var RECENT = 10;
 
   var state = {
@@ -35,79 +34,23 @@
   var h = L.el;
 
   function lookupName(item) {
-    if (!item) return "";
-    return LANG === "en" && item.name_en ? item.name_en : item.name;
+    return L.localName(item, "name");
   }
 
-  function officialLabel(official) {
-    if (!official) return "";
-    var title = LANG === "en" && official.title_en ? official.title_en : official.title;
-    return t("official_title", { name: official.name, title: title });
-  }
-
-  var noticeTimer = null;
-  function notice(message, kind) {
-    clearTimeout(noticeTimer);
-    noticeEl.textContent = message || "";
-    noticeEl.setAttribute("data-kind", kind || "info");
-    if (message && kind !== "error") {
-      noticeTimer = setTimeout(function () {
-        noticeEl.textContent = "";
-      }, 6000);
-    }
-  }
+  var officialLabel = L.staff.officialLabel;
+  var notice = L.staff.notifier(noticeEl);
 
   /* ---- state ---- */
 
-  function upsert(q) {
-    if (!q || q.session_id !== state.session.id) return;
-    var old = state.questions[q.id];
-    if (old && old.version > q.version) return;
-    state.questions[q.id] = q;
-  }
-
-  function applySnapshot(snap) {
-    state.session = snap.session;
-    state.counters = snap.counters;
-    var fresh = {};
-    snap.questions.forEach(function (q) {
-      fresh[q.id] = true;
-      upsert(q);
-    });
-    Object.keys(state.questions).forEach(function (id) {
-      if (!fresh[id]) delete state.questions[id];
-    });
-    render();
-  }
-
-  function applyChange(msg) {
-    if (msg.counters) state.counters = msg.counters;
-    if (msg.question) upsert(msg.question);
-    if (!msg.question_id && connection) connection.reload();
-    render();
-  }
-
-  function applyTally(msg) {
-    Object.keys(msg.counts || {}).forEach(function (id) {
-      if (state.questions[id]) state.questions[id].support_count = msg.counts[id];
-    });
-    document.querySelectorAll('[data-testid="panel-item"]').forEach(function (item) {
-      var q = state.questions[item.getAttribute("data-id")];
-      var count = item.querySelector("[data-role=support]");
-      if (q && count) count.textContent = t("supporters", { count: q.support_count });
-    });
-  }
+  var store = L.staff.store(state);
+  var upsert = store.upsert;
 
   function mine(q) {
     if (state.view === null || state.view === undefined) return q.official_id !== null;
     return q.official_id === state.view;
   }
 
-  function all() {
-    return Object.keys(state.questions).map(function (id) {
-      return state.questions[id];
-    });
-  }
+  var all = store.all;
 
   /* ---- rendering ---- */
 
@@ -134,14 +77,8 @@
       q.category ? h("span", { className: "badge" }, [lookupName(q.category)]) : null,
       q.district ? h("span", { className: "badge" }, [lookupName(q.district)]) : null,
       h("span", { className: "badge badge--channel badge--" + q.channel }, [t("channel." + q.channel)]),
-      h("span", { className: "item__support", "data-role": "support" }, [
-        t("supporters", { count: q.support_count }),
-      ]),
-      q.submitted_at
-        ? h("time", { dateTime: q.submitted_at, title: L.formatDateTime(q.submitted_at) }, [
-            L.formatTime(q.submitted_at),
-          ])
-        : null,
+      L.staff.supporters(q),
+      L.staff.submittedAt(q),
     ]);
     var body = [head, h("p", { className: "item__text panel-item__text", "data-role": "text" }, [q.text])];
     if (edited) {
@@ -163,7 +100,7 @@
       if (fu) {
         body.push(
           h("p", { className: "item__follow-up" }, [
-            t("follow_up", { unit: fu.responsible_unit, date: jalaliDate(fu.due_on) }),
+            t("follow_up", { unit: fu.responsible_unit, date: L.formatDay(fu.due_on) }),
           ])
         );
       }
@@ -183,23 +120,7 @@
       actions.appendChild(transferControl(q));
     }
     if (actions.childNodes.length) body.push(actions);
-    var item = h(
-      "li",
-      {
-        className: "panel-item item item--" + q.status + (state.busy[q.id] ? " is-busy" : ""),
-        "data-testid": "panel-item",
-        "data-id": q.id,
-        "data-status": q.status,
-        "data-version": q.version,
-      },
-      body
-    );
-    if (state.busy[q.id]) {
-      item.querySelectorAll("button, select").forEach(function (c) {
-        c.disabled = true;
-      });
-    }
-    return item;
+    return L.staff.item(q, "panel-item", "panel-item item", body, state.busy[q.id]);
   }
 
   // Replace a list's items, keeping a transfer choice the official is in the middle of.
@@ -222,18 +143,7 @@
 
   function renderSession() {
     var s = state.session;
-    var badge = document.querySelector('[data-testid="session-status"]');
-    if (badge) {
-      badge.setAttribute("data-status", s.status);
-      badge.textContent = t("session." + s.status);
-    }
-    var next = document.querySelector('[data-testid="next-session"]');
-    if (next) next.hidden = s.status !== "closed";
-    var counters = state.counters || {};
-    document.querySelectorAll("[data-counter]").forEach(function (node) {
-      var value = counters[node.getAttribute("data-counter")];
-      node.textContent = value === undefined ? "–" : L.digits(value);
-    });
+    L.staff.renderSessionBar(s, state.counters);
     var hint = document.querySelector('[data-testid="session-hint"]');
     if (hint) hint.hidden = s.status === "live" || s.status === "closed";
   }
@@ -345,27 +255,6 @@
     return parts;
   }
 
-  // Assemble "weekday day month year" from parts: some ICU builds lack Persian patterns and
-  // would print the root order ("1409 Farvardin 1, Thursday").
-  function jalaliDate(isoDay) {
-    if (LANG !== "fa" || !window.Intl || !Intl.DateTimeFormat.prototype.formatToParts) {
-      return L.formatDate(isoDay + "T12:00:00Z");
-    }
-    var parts = {};
-    new Intl.DateTimeFormat("fa-IR-u-ca-persian-nu-arabext", {
-      timeZone: "UTC",
-      weekday: "long",
-      day: "numeric",
-      month: "long",
-      year: "numeric",
-    })
-      .formatToParts(new Date(isoDay + "T12:00:00Z"))
-      .forEach(function (part) {
-        parts[part.type] = part.value;
-      });
-    return L.digits([parts.weekday, parts.day, parts.month, parts.year].join(" "));
-  }
-
   function updateDue() {
     var due = form.querySelector("[name=follow_up_due]");
     var preview = form.querySelector('[data-testid="due-preview"]');
@@ -374,7 +263,7 @@
     // The date in its own isolate: Persian words must not reorder with the label around them.
     var parts = t("due_preview", { date: "\u0000" }).split("\u0000");
     preview.appendChild(document.createTextNode(parts[0]));
-    preview.appendChild(h("bdi", null, [jalaliDate(due.value)]));
+    preview.appendChild(h("bdi", null, [L.formatDay(due.value)]));
     preview.appendChild(document.createTextNode(parts[1] || ""));
   }
 
@@ -424,21 +313,16 @@
   /* ---- item actions ---- */
 
   function command(q, verb, body, doneMessage) {
-    state.busy[q.id] = true;
+    var sent = store.command(API, q, verb, body, connection.reload);
     render();
-    return L.api("POST", API + "/questions/" + q.id + "/" + verb, Object.assign({ version: q.version }, body))
-      .then(function (reply) {
-        upsert(reply.question);
+    return sent
+      .then(function () {
         notice(doneMessage, "ok");
       })
       .catch(function (error) {
         notice(error.message, "error");
-        if (error.status === 409 || error.status === 404) connection.reload();
       })
-      .then(function () {
-        delete state.busy[q.id];
-        render();
-      });
+      .then(render);
   }
 
   document.querySelector(".panel").addEventListener("click", function (event) {
@@ -477,13 +361,16 @@
   /* ---- start ---- */
 
   // An official's own room; moderators and admins watching the panel use theirs.
-  var connection = L.connectSession({
-    sessionId: state.session.id,
-    room: IS_OFFICIAL ? "official" : "moderators",
-    snapshotUrl: API + "/sessions/" + state.session.id + "/queue",
-    onSnapshot: applySnapshot,
-    onChange: applyChange,
-    onTally: applyTally,
-  });
+  var connection = L.staff.connect(
+    API,
+    state.session.id,
+    IS_OFFICIAL ? "official" : "moderators",
+    store,
+    render,
+    function (id) {
+      return document.querySelector('[data-testid="panel-item"][data-id="' + id + '"]');
+    },
+    notice.problem
+  );
   render();
 })();
