@@ -65,12 +65,19 @@ def _build_outbox(session: Session) -> list[tuple[str, dict, list[str]]]:
     return outbox
 
 
+# Savepoints (begin_nested) fire these events too; only the real transaction counts.
+
+
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     if pending_changes(session):
         session.info[OUTBOX_KEY] = _build_outbox(session)
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     outbox = session.info.pop(OUTBOX_KEY, [])
     tallies = pending_tallies(session)
     clear_pending(session)
@@ -84,6 +91,8 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     session.info.pop(OUTBOX_KEY, None)
     clear_pending(session)
 

@@ -13,7 +13,7 @@ from liveqa import create_app
 from liveqa.domain import accounts
 from liveqa.domain import questions as verbs
 from liveqa.domain.accounts import create_user
-from liveqa.extensions import db
+from liveqa.extensions import db, socketio
 from liveqa.models import (
     Category,
     District,
@@ -209,6 +209,31 @@ def factory(ctx):
     return Factory()
 
 
-def login(client, username, password=PASSWORD):
+def login(client, username, password=PASSWORD, **kwargs):
     """Log CLIENT in through the API; return the response."""
-    return client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    return client.post(
+        "/api/v1/auth/login", json={"username": username, "password": password}, **kwargs
+    )
+
+
+def idle():
+    """End the test's own transaction: on SQLite every transaction holds the write lock."""
+    db.session.commit()
+
+
+def connect(app, user=None, headers=None, query_string=None):
+    """Return a Socket.IO test client carrying USER's login cookie (or none)."""
+    idle()
+    http = app.test_client()
+    if user is not None:
+        response = login(http, user.username)
+        if response.status_code == 404:  # the HTTP API is not there: set the cookie directly
+            with http.session_transaction() as cookie:
+                cookie["_user_id"] = str(user.id)
+                cookie["_fresh"] = True
+        else:
+            assert response.status_code == 200, response.get_json()
+    idle()
+    return socketio.test_client(
+        app, flask_test_client=http, headers=headers, query_string=query_string
+    )

@@ -10,7 +10,14 @@ from liveqa import create_app
 from liveqa.extensions import db
 from liveqa.models import Question, QuestionStatus, SessionStatus
 from liveqa.ratelimit import SlidingWindowLimiter
-from tests.conftest import ON_POSTGRES, Factory, FreshContextClient, _reset_postgres, login
+from tests.conftest import (
+    ON_POSTGRES,
+    PASSWORD,
+    Factory,
+    FreshContextClient,
+    _reset_postgres,
+    login,
+)
 
 S = QuestionStatus
 
@@ -184,17 +191,88 @@ def _csrf_token(application, client) -> str:
     return token
 
 
-def test_post_without_csrf_token_is_refused_and_changes_nothing(make_app):
+# Every state-changing rule of the app; the next test keeps this list complete.
+STATE_CHANGING = [
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/sessions/<int:session_id>/questions"),
+    ("POST", "/api/v1/questions/<int:question_id>/support"),
+    ("POST", "/api/v1/questions/<int:question_id>/approve"),
+    ("POST", "/api/v1/questions/<int:question_id>/reject"),
+    ("POST", "/api/v1/questions/<int:question_id>/edit"),
+    ("POST", "/api/v1/questions/<int:question_id>/merge"),
+    ("POST", "/api/v1/questions/<int:question_id>/classify"),
+    ("POST", "/api/v1/questions/<int:question_id>/route"),
+    ("POST", "/api/v1/questions/<int:question_id>/on-air"),
+    ("POST", "/api/v1/questions/<int:question_id>/put-back"),
+    ("POST", "/api/v1/questions/<int:question_id>/transfer"),
+    ("POST", "/api/v1/questions/<int:question_id>/answer"),
+    ("POST", "/api/v1/sessions/<int:session_id>/order"),
+    ("POST", "/api/v1/sessions/<int:session_id>/operator-questions"),
+    ("POST", "/api/v1/sessions/<int:session_id>/open"),
+    ("POST", "/api/v1/sessions/<int:session_id>/start"),
+    ("POST", "/api/v1/sessions/<int:session_id>/close"),
+    ("POST", "/"),
+    ("POST", "/support/<int:question_id>"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+]
+# A body that would do something at each kind of endpoint, were the token there.
+FORM = {"text": "پرسش بدون توکن", "username": "root", "password": PASSWORD, "reason": "off_topic"}
+
+
+def test_the_csrf_table_lists_every_state_changing_rule(app):
+    found = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"GET", "HEAD", "OPTIONS"}
+    }
+    assert found == set(STATE_CHANGING)
+
+
+def _database_rows(application) -> dict:
+    with application.app_context():
+        return {
+            table.name: sorted(map(tuple, db.session.execute(select(table)).all()), key=repr)
+            for table in db.metadata.sorted_tables
+        }
+
+
+@pytest.mark.parametrize(("method", "rule"), STATE_CHANGING, ids=[r for _m, r in STATE_CHANGING])
+def test_state_changing_request_without_csrf_token_is_refused(make_app, method, rule):
+    application = make_app(WTF_CSRF_ENABLED=True)
+    with application.app_context():
+        factory = Factory()
+        factory.user("admin", username="root")
+        live = factory.session(SessionStatus.LIVE)
+        question = factory.question(live, S.ROUTED)
+        path = rule.replace("<int:session_id>", str(live.id))
+        path = path.replace("<int:question_id>", str(question.id))
+    client = _client(application)
+    token = _csrf_token(application, client)
+    assert login(client, "root", headers={"X-CSRFToken": token}).status_code == 200
+    before = _database_rows(application)
+
+    if rule.startswith("/api/"):
+        response = client.open(path, method=method, json=FORM)
+        assert response.status_code == 400
+        assert response.get_json()["error"]["code"] == "csrf_failed"
+    else:
+        response = client.open(path, method=method, data=FORM)
+        assert response.status_code == 400
+        assert response.mimetype == "text/html"
+        assert 'data-code="csrf_failed"' in response.get_data(as_text=True)
+    assert _database_rows(application) == before
+    # The refused request did not log anyone out either.
+    assert client.get("/api/v1/me").status_code == 200
+
+
+def test_a_valid_csrf_token_lets_the_request_through(make_app):
     application = make_app(WTF_CSRF_ENABLED=True)
     session_id = _open_session_id(application)
     client = _client(application)
     url = f"/api/v1/sessions/{session_id}/questions"
-
-    response = client.post(url, json={"text": "پرسش بدون توکن"})
-
-    assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "csrf_failed"
-    assert _question_count(application) == 0
+    assert client.post(url, json={"text": "پرسش بدون توکن"}).status_code == 400
     assert client.post("/api/v1/auth/login", json={}).status_code == 400
 
     token = _csrf_token(application, client)

@@ -264,6 +264,20 @@ def test_same_idempotency_key_twice_stores_one_question(client, factory, where):
     assert _count() == 1
 
 
+def test_a_key_reused_with_another_text_is_422_not_the_old_question(client, factory):
+    live = factory.session(SessionStatus.OPEN)
+    key = "c0ffee-9876543210"
+    first = _submit(client, live.id, {"text": "پرسش نخست", "idempotency_key": key})
+    assert first.status_code == 201
+
+    changed = _submit(client, live.id, {"text": "پرسش ویرایش‌شده", "idempotency_key": key})
+
+    assert changed.status_code == 422
+    error = changed.get_json()["error"]
+    assert (error["code"], error["field"]) == ("idempotency_key_reused", "idempotency_key")
+    assert _count() == 1
+
+
 def test_submit_to_a_closed_or_unknown_session(client, factory):
     closed = factory.session(SessionStatus.CLOSED)
     refused = _submit(client, closed.id, {"text": "دیر رسیدم"})

@@ -253,6 +253,28 @@ def test_reorder_the_queue(client, factory, live):
     assert refused.status_code == 422
 
 
+def test_acting_right_after_a_reorder_is_not_stale(client, factory, live):
+    first = factory.question(live, S.APPROVED)
+    second = factory.question(live, S.SUBMITTED)
+    official = factory.official()
+    versions = {first.id: first.version, second.id: second.version}
+    _as(client, factory, "moderator")
+    order = client.post(f"/api/v1/sessions/{live.id}/order", json={"order": [second.id, first.id]})
+    assert order.status_code == 200
+
+    approved = client.post(
+        f"/api/v1/questions/{second.id}/approve", json={"version": versions[second.id]}
+    )
+    routed = client.post(
+        f"/api/v1/questions/{first.id}/route",
+        json={"official_id": official.id, "version": versions[first.id]},
+    )
+
+    assert (approved.status_code, routed.status_code) == (200, 200), routed.get_json()
+    assert approved.get_json()["question"]["status"] == "approved"
+    assert routed.get_json()["question"]["position"] == 2
+
+
 # --- on air -------------------------------------------------------------------------
 
 

@@ -1,13 +1,15 @@
 """Question verbs: submission, triage, support, on-air rules, answers, audit and changes."""
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 
 from liveqa.domain import questions as verbs
 from liveqa.domain.changes import pending_changes
 from liveqa.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
+from liveqa.domain.sessions import close_session
 from liveqa.extensions import db
 from liveqa.models import (
     AuditRecord,
@@ -90,9 +92,8 @@ def test_idempotency_key_returns_the_same_row(live):
     first, created = verbs.submit_question(live, text="پرسش", client_key="key-0001-abcd")
     db.session.commit()
     seq = _seq(live.id)
-    again, created_again = verbs.submit_question(
-        live, text="something else", client_key="key-0001-abcd"
-    )
+    # A retry sends the same text; only what cleaning removes may differ.
+    again, created_again = verbs.submit_question(live, text="  پرسش ", client_key="key-0001-abcd")
     db.session.commit()
     assert created is True
     assert created_again is False
@@ -109,6 +110,81 @@ def test_idempotent_replay_works_after_the_session_closed(factory, live):
     db.session.commit()
     again, created = verbs.submit_question(live, text="پرسش", client_key="key-0002-abcd")
     assert (again.id, created) == (first.id, False)
+
+
+@pytest.mark.parametrize("change", ["text", "blank text", "session"])
+def test_a_key_reused_for_another_question_is_refused(factory, live, change):
+    verbs.submit_question(live, text="پرسش نخست", client_key="key-0003-abcd")
+    db.session.commit()
+    request = {
+        "text": {"live_session": live, "text": "پرسشی دیگر"},
+        "blank text": {"live_session": live, "text": "  "},
+        "session": {"live_session": factory.session(SessionStatus.OPEN), "text": "پرسش نخست"},
+    }[change]
+    with pytest.raises(ValidationError) as caught:
+        verbs.submit_question(**request, client_key="key-0003-abcd")
+    assert (caught.value.code, caught.value.field) == ("idempotency_key_reused", "idempotency_key")
+    assert db.session.scalar(select(func.count(Question.id))) == 1
+
+
+def test_a_replay_still_finds_a_question_carried_into_the_next_session(factory, live, mod):
+    first, _ = verbs.submit_question(live, text="پرسش", client_key="key-0004-abcd")
+    db.session.commit()
+    following = factory.session(SessionStatus.OPEN, starts_in=timedelta(days=7))
+    close_session(live, mod)
+    db.session.commit()
+    assert first.session_id == following.id
+    again, created = verbs.submit_question(live, text="پرسش", client_key="key-0004-abcd")
+    assert (again.id, created) == (first.id, False)
+
+
+@contextmanager
+def committed_first_by_a_rival(table, **values):
+    """Insert VALUES into TABLE just before this transaction's own insert, in its way.
+
+    On PostgreSQL two requests can both pass a "does it exist?" check; the loser's INSERT
+    then hits the unique constraint. This plays the winner, deterministically, on any
+    database: its row lands before the verb's savepoint (or its INSERT, without one).
+    """
+    done = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not done and statement.startswith(("SAVEPOINT", f"INSERT INTO {table.name}")):
+            done.append(statement)
+            conn.execute(insert(table).values(**values))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield done
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+@pytest.mark.parametrize("same_text", [True, False])
+def test_a_retry_losing_the_race_for_its_key_gets_the_stored_question(live, same_text):
+    rival = {
+        "session_id": live.id,
+        "tracking_code": "1111111",
+        "client_key": "key-0005-abcd",
+        "text": "پرسش",
+        "channel": Channel.WEB,
+        "status": S.SUBMITTED,
+    }
+    text = "پرسش" if same_text else "پرسشی دیگر"
+    with committed_first_by_a_rival(Question.__table__, **rival) as raced:
+        if same_text:
+            again, created = verbs.submit_question(live, text=text, client_key="key-0005-abcd")
+        else:
+            with pytest.raises(ValidationError) as caught:
+                verbs.submit_question(live, text=text, client_key="key-0005-abcd")
+    assert raced, "the rival never ran"
+    if same_text:
+        assert (again.tracking_code, created) == ("1111111", False)
+        assert pending_changes(db.session) == []
+        db.session.commit()  # the transaction survived the lost savepoint
+    else:
+        assert caught.value.code == "idempotency_key_reused"
+    assert db.session.scalar(select(func.count(Question.id))) == 1
 
 
 @pytest.mark.parametrize("key", ["short", "k" * 65, 12345678])
@@ -260,6 +336,45 @@ def test_classify_sets_and_clears(factory, mod):
     assert (question.category_id, question.district_id) == (category.id, None)
 
 
+def test_classify_keeps_a_field_left_out(factory, mod):
+    question = factory.question()
+    category, district = factory.category(), factory.district()
+    verbs.classify_question(question, mod, category_id=category.id, district_id=district.id)
+    db.session.commit()
+    verbs.classify_question(question, mod, district_id=None)
+    db.session.commit()
+    assert (question.category_id, question.district_id) == (category.id, None)
+    verbs.classify_question(question, mod, category_id=None)
+    verbs.classify_question(question, mod, category_id=verbs.UNCHANGED)
+    db.session.commit()
+    assert (question.category_id, question.district_id) == (None, None)
+
+
+def test_submission_from_a_form_or_body_names_the_verbs_fields(live):
+    fields = verbs.submission_from(
+        {"text": "پرسش", "name": "علی", "phone": "", "category_id": "", "idempotency_key": ""},
+        "header-key-1",
+    )
+    assert fields == {
+        "text": "پرسش",
+        "category_id": "",
+        "district_id": None,
+        "asker_name": "علی",
+        "asker_phone": "",
+        "client_key": "header-key-1",
+    }
+    question, _created = verbs.submit_question(live, **fields)
+    assert (question.client_key, question.asker_name, question.category_id) == (
+        "header-key-1",
+        "علی",
+        None,
+    )
+    assert verbs.submission_from({"idempotency_key": "body-key-1"}, "x")["client_key"] == (
+        "body-key-1"
+    )
+    assert verbs.submission_from({})["client_key"] is None
+
+
 def test_classify_with_one_bad_id_changes_nothing(factory, mod):
     question = factory.question()
     category = factory.category()
@@ -360,6 +475,21 @@ def test_support_once_per_browser(factory):
     db.session.commit()
     db.session.refresh(question)
     assert question.support_count == 2
+
+
+def test_a_second_tap_losing_the_race_is_already_supported(factory):
+    question = factory.question(status=S.APPROVED)
+    rival = {"question_id": question.id, "client_id": "browser-1"}
+    with (
+        committed_first_by_a_rival(Support.__table__, **rival) as raced,
+        pytest.raises(Conflict) as caught,
+    ):
+        verbs.support_question(question, "browser-1")
+    assert raced, "the rival never ran"
+    assert caught.value.code == "already_supported"
+    db.session.commit()  # the transaction survived the lost savepoint
+    db.session.refresh(question)
+    assert question.support_count == 0
 
 
 def test_support_needs_a_browser_identity(factory):
@@ -620,6 +750,24 @@ def test_reorder_sets_positions(factory, live, mod):
     verbs.reorder_queue(live, mod, [c.id, a.id, b.id])
     db.session.commit()
     assert (c.position, a.position, b.position) == (1, 2, 3)
+
+
+def test_reorder_keeps_versions_and_still_audits_and_numbers_a_change(factory, live, mod):
+    a, b = (factory.question(live, S.APPROVED) for _ in range(2))
+    versions = (a.version, b.version)
+    seq = _seq(live.id)
+    verbs.reorder_queue(live, mod, [b.id, a.id])
+    db.session.commit()
+    db.session.expire_all()
+    assert (a.version, b.version) == versions
+    assert (b.position, a.position) == (1, 2)
+    assert _seq(live.id) == seq + 1
+    [audit] = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "reordered"))
+    assert audit.after == {"order": [b.id, a.id]}
+    # A moderator who loaded the question before the reorder is not "stale".
+    verbs.approve_question(factory.question(live), mod)
+    verbs.route_question(a, mod, factory.official().id, version=versions[0])
+    db.session.commit()
 
 
 @pytest.mark.parametrize("order", ["1,2", "empty", "dup", "finished", "foreign"])

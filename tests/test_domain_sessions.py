@@ -4,7 +4,7 @@ from datetime import timedelta
 from itertools import product
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from liveqa.domain import questions as verbs
 from liveqa.domain.changes import pending_changes
@@ -199,7 +199,12 @@ def test_close_audits_each_question_and_the_session(factory, mod):
     seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == live_session.id))
     already = set(db.session.scalars(select(AuditRecord.id)))
     close_session(live_session, mod)
-    assert len(pending_changes(db.session)) == 1
+    # A change per question, so its asker tracking it sees the outcome, then the session's.
+    assert [(c.kind, c.question_id) for c in pending_changes(db.session)] == [
+        ("question.unanswered_at_close", first.id),
+        ("question.unanswered_at_close", second.id),
+        ("session.closed", None),
+    ]
     db.session.commit()
     new = db.session.scalars(
         select(AuditRecord).where(AuditRecord.id.not_in(already)).order_by(AuditRecord.id)
@@ -212,7 +217,63 @@ def test_close_audits_each_question_and_the_session(factory, mod):
     assert all(a.actor_id == mod.id for a in new)
     assert new[1].before["status"] == "routed"
     assert new[1].after["status"] == "unanswered"
-    assert live_session.seq == seq + 1
+    assert live_session.seq == seq + 3
+
+
+def test_closing_into_a_scheduled_session_numbers_a_carried_over_change_each(factory, mod):
+    live_session = factory.session(SS.LIVE)
+    question = factory.question(live_session, S.APPROVED)
+    factory.session(SS.SCHEDULED, starts_in=WEEK)
+    close_session(live_session, mod)
+    assert [(c.session_id, c.kind, c.question_id) for c in pending_changes(db.session)] == [
+        (live_session.id, "question.carried_over", question.id),
+        (live_session.id, "session.closed", None),
+    ]
+
+
+def _statements_of(call) -> list[str]:
+    """Run CALL and return the SQL statements it sent, in order."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+def _writes(statements, table) -> list[int]:
+    return [i for i, sql in enumerate(statements) if sql.startswith(f"UPDATE {table} ")]
+
+
+@pytest.mark.parametrize("verb", ["close", "open", "start", "close into an open session"])
+def test_session_verbs_write_the_questions_before_the_session_row(factory, mod, verb):
+    # Question verbs lock a question row, then the session row (the seq); doing it the
+    # other way round here could deadlock with them on PostgreSQL.
+    live_session = factory.session(SS.LIVE)
+    factory.question(live_session, S.ROUTED)
+    factory.question(live_session, S.APPROVED)
+    status = SS.OPEN if verb == "close into an open session" else SS.SCHEDULED
+    following = factory.session(status, starts_in=WEEK)
+    if verb in ("open", "start"):
+        close_session(live_session, mod)
+        db.session.commit()
+    call = {
+        "close": lambda: close_session(live_session, mod),
+        "open": lambda: open_session(following, mod),
+        "start": lambda: start_session(following, mod),
+        "close into an open session": lambda: close_session(live_session, mod),
+    }[verb]
+    statements = _statements_of(call)
+    question_writes = _writes(statements, "questions")
+    session_writes = _writes(statements, "live_sessions")
+    assert len(question_writes) == 2 * (2 if verb == "close into an open session" else 1)
+    assert session_writes
+    assert max(question_writes) < min(session_writes), statements
 
 
 # --- Carried questions come back ---

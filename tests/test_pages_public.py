@@ -1,6 +1,7 @@
 """The public pages: citizen page, tracking, big screen, login; rendered with the test client."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask import has_app_context
@@ -13,7 +14,7 @@ from liveqa.domain.sessions import close_session
 from liveqa.domain.text import persian_digits
 from liveqa.extensions import db
 from liveqa.i18n import LOCALE_COOKIE
-from liveqa.models import Question, QuestionStatus, SessionStatus
+from liveqa.models import Question, QuestionStatus, SessionStatus, utcnow
 from tests.conftest import PASSWORD
 
 S = QuestionStatus
@@ -260,6 +261,35 @@ def test_js_off_support_counts_once(client, live, factory):
     page = html(client.get("/"))
     item = page.split(f'id="q-{question.id}"')[1].split("</li>")[0]
     assert 'aria-pressed="true"' in item
+
+
+def test_js_off_support_of_a_question_not_on_the_board_changes_nothing(client, live, factory):
+    question = factory.question(live, S.SUBMITTED)
+    response = client.post(f"/support/{question.id}")
+    assert response.status_code == 303
+    db.session.refresh(question)
+    assert question.support_count == 0
+    assert client.post(f"/support/{question.id + 1}").status_code == 404
+
+
+@pytest.mark.parametrize("order", ["support", "time"])
+def test_page_and_api_list_the_board_in_the_same_order(client, live, factory, order):
+    made = [factory.question(live, S.APPROVED) for _ in range(4)]
+    now = utcnow()
+    # Ties on support go to the earlier question: submission time decides, not the id.
+    for question, minutes_ago, supporters in zip(made, [3, 0, 2, 1], [1, 2, 1, 2], strict=True):
+        question.submitted_at = now - timedelta(minutes=minutes_ago)
+        question.support_count = supporters
+    db.session.commit()
+    ids = [q.id for q in made]
+
+    url = f"/api/v1/sessions/{live.id}/questions?order={order}"
+    api = [q["id"] for q in client.get(url).get_json()["questions"]]
+    page = html(client.get(f"/?order={order}"))
+    shown = [int(i) for i in re.findall(r'data-testid="board-question" data-id="(\d+)"', page)]
+
+    expected = {"support": [3, 1, 0, 2], "time": [1, 3, 2, 0]}[order]
+    assert api == shown == [ids[i] for i in expected]
 
 
 def test_screen_current_redirects_to_the_current_session(client, live):

@@ -1,39 +1,21 @@
 """Socket.IO fan-out seen by clients: changes, sequence numbers, resync, tallies, tracking."""
 
 import time
+from datetime import timedelta
 
 import pytest
 
 from liveqa import broadcast
 from liveqa.domain import questions as verbs
+from liveqa.domain.errors import DomainError
+from liveqa.domain.sessions import close_session, open_session, start_session
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Question, QuestionStatus, SessionStatus
 from liveqa.serializers import public_snapshot, question_public, question_staff
-from tests.conftest import ON_POSTGRES, Factory, _reset_postgres, login
+from tests.conftest import ON_POSTGRES, Factory, _reset_postgres, connect, idle
 
 S = QuestionStatus
 PRIVATE_KEYS = {"tracking_code", "asker_phone", "verbatim_text", "edited_text", "version"}
-
-
-def idle():
-    """End the test's own transaction: on SQLite every transaction holds the write lock."""
-    db.session.commit()
-
-
-def connect(app, user=None):
-    """Return a Socket.IO test client carrying USER's login cookie (or none)."""
-    idle()
-    http = app.test_client()
-    if user is not None:
-        response = login(http, user.username)
-        if response.status_code == 404:  # the HTTP API is not there: set the cookie directly
-            with http.session_transaction() as cookie:
-                cookie["_user_id"] = str(user.id)
-                cookie["_fresh"] = True
-        else:
-            assert response.status_code == 200, response.get_json()
-    idle()
-    return socketio.test_client(app, flask_test_client=http)
 
 
 def join(sock, session_id, room, **extra):
@@ -118,12 +100,17 @@ def test_public_and_staff_rooms_get_their_own_view(desk):
     assert public["seq"] == staff["seq"] == 2
 
 
-def test_rolled_back_change_is_never_emitted(desk):
+def quiet_question(desk) -> int:
+    """Submit a question to DESK's session and forget the events it caused; return its id."""
     submitted, _ = verbs.submit_question(desk["live"], text="پرسش")
     db.session.commit()
-    question_id = submitted.id
     for sock in desk["clients"].values():
         sock.get_received()
+    return submitted.id
+
+
+def test_rolled_back_change_is_never_emitted(desk):
+    question_id = quiet_question(desk)
 
     verbs.approve_question(fresh(Question, question_id), desk["moderator"])
     verbs.route_question(fresh(Question, question_id), desk["moderator"], desk["official"].id)
@@ -391,3 +378,82 @@ def test_tracked_follows_a_question_and_the_one_it_was_merged_into(desk):
     assert events(bystander, "tracked")[-1]["answer"]["text"] == "پاسخ شهردار"
     # Tracking rooms get the tracking view only, never board changes.
     assert events(citizen, "change") == []
+
+
+def track(app, code):
+    """Return a Socket.IO client following the question with tracking CODE."""
+    citizen = connect(app)
+    idle()
+    assert citizen.emit("track", {"code": code}, callback=True)["ok"]
+    return citizen
+
+
+@pytest.mark.parametrize(
+    ("disposition", "outcome", "status"),
+    [
+        ("carry_over", "carried_over", "carried_over"),
+        ("follow_up", "unanswered_at_close", "unanswered"),
+    ],
+)
+def test_closing_a_session_tells_each_tracked_question_its_outcome(
+    app, factory, disposition, outcome, status
+):
+    live = factory.session(SessionStatus.LIVE)
+    factory.session(SessionStatus.SCHEDULED, starts_in=timedelta(days=7))
+    question = factory.question(live, S.APPROVED)
+    live_id, question_id = live.id, question.id
+    moderator = factory.user("moderator")
+    citizen = track(app, question.tracking_code)
+    board = connect(app)
+    join(board, live_id, "public")
+
+    close_session(fresh(LiveSession, live_id), moderator, disposition)
+    db.session.commit()
+
+    [tracked] = events(citizen, "tracked")
+    assert (tracked["status"], tracked["outcome"]) == (status, status)
+    assert [(c["kind"], c["question_id"], c["question"]) for c in events(board, "change")] == [
+        (f"question.{outcome}", question_id, None),
+        ("session.closed", None, None),
+    ]
+
+
+@pytest.mark.parametrize("verb", [open_session, start_session])
+def test_the_next_session_tells_tracked_carried_questions_they_are_back(app, factory, verb):
+    live = factory.session(SessionStatus.LIVE)
+    following = factory.session(SessionStatus.SCHEDULED, starts_in=timedelta(days=7))
+    question = factory.question(live, S.APPROVED)
+    following_id, question_id = following.id, question.id
+    moderator = factory.user("moderator")
+    close_session(live, moderator)
+    db.session.commit()
+    citizen = track(app, question.tracking_code)
+    board = connect(app)
+    join(board, following_id, "public")
+
+    verb(fresh(LiveSession, following_id), moderator)
+    db.session.commit()
+
+    [tracked] = events(citizen, "tracked")
+    assert (tracked["status"], tracked["session_id"]) == ("approved", following_id)
+    changes = events(board, "change")
+    assert [(c["kind"], c["question_id"]) for c in changes] == [
+        ("question.carried_in", question_id),
+        (f"session.{'opened' if verb is open_session else 'live'}", None),
+    ]
+    assert changes[0]["question"] == question_public(fresh(Question, question_id))
+
+
+def test_a_savepoint_neither_sends_nor_drops_the_transactions_changes(desk):
+    question_id = quiet_question(desk)
+
+    question = fresh(Question, question_id)
+    verbs.approve_question(question, desk["moderator"])
+    verbs.support_question(question, "browser-1")  # its savepoint commits
+    with pytest.raises(DomainError):
+        verbs.support_question(question, "browser-1")  # its savepoint rolls back
+    assert all(sock.get_received() == [] for sock in desk["clients"].values())
+    db.session.commit()
+
+    [change] = events(desk["clients"]["public"], "change")
+    assert (change["kind"], change["question_id"]) == ("question.approved", question_id)

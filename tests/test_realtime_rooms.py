@@ -7,30 +7,7 @@ from liveqa import realtime, rooms
 from liveqa.domain.tracking import display_code
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Question, QuestionStatus, SessionStatus
-from tests.conftest import login
-
-
-def idle():
-    """End the test's own transaction: on SQLite every transaction holds the write lock."""
-    db.session.commit()
-
-
-def connect(app, user=None, headers=None, query_string=None):
-    """Return a Socket.IO test client carrying USER's login cookie (or none)."""
-    idle()
-    http = app.test_client()
-    if user is not None:
-        response = login(http, user.username)
-        if response.status_code == 404:  # the HTTP API is not there: set the cookie directly
-            with http.session_transaction() as cookie:
-                cookie["_user_id"] = str(user.id)
-                cookie["_fresh"] = True
-        else:
-            assert response.status_code == 200, response.get_json()
-    idle()
-    return socketio.test_client(
-        app, flask_test_client=http, headers=headers, query_string=query_string
-    )
+from tests.conftest import connect, idle
 
 
 def emit(sock, event, *args):

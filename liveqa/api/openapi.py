@@ -353,7 +353,10 @@ def _paths() -> dict:
     submit_body = _object(SUBMIT_FIELDS, optional=[f for f in SUBMIT_FIELDS if f != "text"])
     tracking = _object({"question": _ref("QuestionTracking")})
     replayed = {
-        "200": {"description": "The idempotency key was seen: the first question."}
+        "200": {
+            "description": "The idempotency key was seen with the same text: the first "
+            "question. The key with another text is 422 idempotency_key_reused."
+        }
         | _json(tracking)
     }
     return {

@@ -3,18 +3,17 @@
 from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from liveqa.api import openapi
 from liveqa.api.common import bp, json_body, load_question, load_session
 from liveqa.auth import client_id
 from liveqa.domain import questions as verbs
-from liveqa.domain.errors import NotFound, ValidationError
-from liveqa.domain.lifecycle import PUBLIC_STATUSES
+from liveqa.domain.board import board_questions
+from liveqa.domain.errors import NotFound
 from liveqa.domain.sessions import find_current_session, find_next_session
 from liveqa.domain.tracking import parse_code
 from liveqa.extensions import db
-from liveqa.models import Answer, Category, District, Official, Question
+from liveqa.models import Category, District, Official
 from liveqa.ratelimit import check_lookup_allowed, check_submit_rate, count_lookup_failure
 from liveqa.serializers import (
     category_json,
@@ -25,11 +24,6 @@ from liveqa.serializers import (
     question_tracking,
     session_json,
 )
-
-BOARD_ORDERS = {
-    "support": (Question.support_count.desc(), Question.id),
-    "time": (Question.submitted_at.desc(), Question.id.desc()),
-}
 
 
 @bp.get("/openapi.json")
@@ -54,23 +48,7 @@ def get_session(session_id):
 @bp.get("/sessions/<int:session_id>/questions")
 def session_questions(session_id):
     """Return a session's public questions, by support or newest first."""
-    live_session = load_session(session_id)
-    order = request.args.get("order", "support")
-    if order not in BOARD_ORDERS:
-        raise ValidationError(_("Not a valid choice."), code="invalid_choice", field="order")
-    found = db.session.scalars(
-        select(Question)
-        .where(Question.session_id == live_session.id, Question.status.in_(PUBLIC_STATUSES))
-        .order_by(*BOARD_ORDERS[order])
-        # The public view reads these for every row; load them in a few queries, not N.
-        .options(
-            selectinload(Question.category),
-            selectinload(Question.district),
-            selectinload(Question.official),
-            selectinload(Question.answer).selectinload(Answer.official),
-            selectinload(Question.follow_ups),
-        )
-    )
+    found = board_questions(load_session(session_id), request.args.get("order", "support"))
     return {"questions": [question_public(q) for q in found]}
 
 
@@ -103,16 +81,8 @@ def submit_question(session_id):
     live_session = load_session(session_id)
     browser = client_id()
     check_submit_rate(browser)
-    question, created = verbs.submit_question(
-        live_session,
-        text=body.get("text"),
-        category_id=body.get("category_id"),
-        district_id=body.get("district_id"),
-        asker_name=body.get("name"),
-        asker_phone=body.get("phone"),
-        client_key=body.get("idempotency_key") or request.headers.get("Idempotency-Key") or None,
-        client_id=browser,
-    )
+    fields = verbs.submission_from(body, request.headers.get("Idempotency-Key"))
+    question, created = verbs.submit_question(live_session, **fields, client_id=browser)
     db.session.commit()
     return {"question": question_tracking(question)}, 201 if created else 200
 

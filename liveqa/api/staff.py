@@ -88,8 +88,8 @@ def classify(question_id):
     verbs.classify_question(
         question,
         actor(),
-        category_id=body.get("category_id", question.category_id),
-        district_id=body.get("district_id", question.district_id),
+        category_id=body.get("category_id", verbs.UNCHANGED),
+        district_id=body.get("district_id", verbs.UNCHANGED),
         version=body.get("version"),
     )
     return _question_done(question)
@@ -173,16 +173,8 @@ def operator_question(session_id):
     """Store a question phoned in to 137, entered by the logged-in operator."""
     body = json_body()
     live_session = load_session(session_id)
-    question, created = verbs.submit_question(
-        live_session,
-        text=body.get("text"),
-        category_id=body.get("category_id"),
-        district_id=body.get("district_id"),
-        asker_name=body.get("name"),
-        asker_phone=body.get("phone"),
-        client_key=body.get("idempotency_key") or request.headers.get("Idempotency-Key") or None,
-        operator=actor(),
-    )
+    fields = verbs.submission_from(body, request.headers.get("Idempotency-Key"))
+    question, created = verbs.submit_question(live_session, **fields, operator=actor())
     db.session.commit()
     return {"question": question_tracking(question)}, 201 if created else 200
 

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from liveqa.domain.audit import question_state, record_audit
@@ -56,6 +57,16 @@ SUPPORTABLE = frozenset({S.APPROVED, S.ROUTED, S.ON_AIR})
 MERGE_TARGETS = frozenset({S.SUBMITTED, S.APPROVED, S.ROUTED, S.ON_AIR, S.ANSWERED})
 
 
+class _Unchanged:
+    """The value of a field the request left out: keep what the question has."""
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
+
+
 def check_version(question: Question, expected) -> None:
     """Raise Conflict if the caller acted on an older version of QUESTION."""
     if expected is None:
@@ -94,6 +105,39 @@ def _finish(question: Question, actor: User | None, action: str, before: dict | 
     return question
 
 
+def submission_from(mapping, fallback_key=None) -> dict:
+    """Return submit_question's fields from a submitted form or JSON body MAPPING."""
+    return {
+        "text": mapping.get("text"),
+        "category_id": mapping.get("category_id"),
+        "district_id": mapping.get("district_id"),
+        "asker_name": mapping.get("name"),
+        "asker_phone": mapping.get("phone"),
+        "client_key": mapping.get("idempotency_key") or fallback_key or None,
+    }
+
+
+def _by_client_key(client_key: str) -> Question | None:
+    return db.session.scalar(select(Question).where(Question.client_key == client_key))
+
+
+def _replayed(stored: Question, live_session: LiveSession, text) -> Question:
+    """Return STORED if this request repeats it; refuse a key reused for another question."""
+    try:
+        cleaned = required_text(text, "text", MAX_QUESTION_CHARS)
+    except ValidationError:
+        cleaned = None
+    # A carried-over question has moved on; a late retry still names its first session.
+    sessions = {stored.session_id, stored.carried_from_session_id}
+    if cleaned != stored.text or live_session.id not in sessions:
+        raise ValidationError(
+            _l("This idempotency key was already used for a different question."),
+            code="idempotency_key_reused",
+            field="idempotency_key",
+        )
+    return stored
+
+
 def submit_question(
     live_session: LiveSession,
     *,
@@ -114,9 +158,9 @@ def submit_question(
                 code="invalid_idempotency_key",
                 field="idempotency_key",
             )
-        existing = db.session.scalar(select(Question).where(Question.client_key == client_key))
-        if existing is not None:
-            return existing, False
+        stored = _by_client_key(client_key)
+        if stored is not None:
+            return _replayed(stored, live_session, text), False
     if live_session.status not in (SessionStatus.OPEN, SessionStatus.LIVE):
         raise Conflict(_l("This session is not taking questions."), code="session_not_open")
     cleaned = required_text(text, "text", MAX_QUESTION_CHARS)
@@ -135,8 +179,16 @@ def submit_question(
         status=S.SUBMITTED,
         submitted_at=utcnow(),
     )
-    db.session.add(question)
-    db.session.flush()
+    try:
+        # A concurrent retry with the same key may commit first (PostgreSQL lets both
+        # past the check above): only the savepoint is lost, not the transaction.
+        with db.session.begin_nested():
+            db.session.add(question)
+    except IntegrityError:
+        stored = _by_client_key(client_key) if client_key is not None else None
+        if stored is None:
+            raise
+        return _replayed(stored, live_session, text), False
     if operator is not None:
         record_audit(operator, "entered", question=question)
     record_change(question.session_id, "question.submitted", question.id)
@@ -184,12 +236,21 @@ def edit_question(question: Question, actor: User, text, *, version=None) -> Que
 
 
 def classify_question(
-    question: Question, actor: User, *, category_id=None, district_id=None, version=None
+    question: Question,
+    actor: User,
+    *,
+    category_id=UNCHANGED,
+    district_id=UNCHANGED,
+    version=None,
 ) -> Question:
-    """Set QUESTION's category and district (None clears one)."""
+    """Set QUESTION's category and district (None clears one, UNCHANGED keeps it)."""
     check_version(question, version)
     if question.status in FINISHED:
         raise Conflict(_l("A finished question cannot be changed."), code="finished")
+    if category_id is UNCHANGED:
+        category_id = question.category_id
+    if district_id is UNCHANGED:
+        district_id = question.district_id
     category = _lookup(Category, category_id, "category")
     district = _lookup(District, district_id, "district")
     before = question_state(question)
@@ -364,9 +425,17 @@ def reorder_queue(live_session: LiveSession, actor: User, question_ids) -> list[
         raise ValidationError(
             _l("Only open questions of this session can be ordered."), code="invalid_order"
         )
-    for position, ident in enumerate(ids, start=1):
-        by_id[ident].position = position
-    db.session.flush()
+    positions = {ident: position for position, ident in enumerate(ids, start=1)}
+    # A core UPDATE leaves `version` alone: a new place in the queue must not make every
+    # moderator's and official's next action on these questions "stale".
+    db.session.execute(
+        update(Question)
+        .where(Question.id.in_(ids))
+        .values(position=case(positions, value=Question.id))
+        .execution_options(synchronize_session=False)
+    )
+    for ident, position in positions.items():
+        set_committed_value(by_id[ident], "position", position)
     record_audit(actor, "reordered", session_id=live_session.id, after={"order": ids}, before=None)
     record_change(live_session.id, "queue.reordered")
     return [by_id[i] for i in ids]
@@ -378,14 +447,14 @@ def support_question(question: Question, client_id: str) -> Support:
         raise ValidationError(_l("Your browser did not send its identity."), code="no_client")
     if question.status not in SUPPORTABLE:
         raise Conflict(_l("This question can no longer be supported."), code="not_supportable")
-    exists = db.session.scalar(
-        select(Support.id).where(Support.question_id == question.id, Support.client_id == client_id)
-    )
-    if exists is not None:
-        raise Conflict(_l("You already support this question."), code="already_supported")
     support = Support(question_id=question.id, client_id=client_id)
-    db.session.add(support)
-    db.session.flush()
+    try:
+        # The unique constraint, not a prior SELECT, decides: two taps at once on
+        # PostgreSQL both pass any check, and only the savepoint is lost to the loser.
+        with db.session.begin_nested():
+            db.session.add(support)
+    except IntegrityError:
+        raise Conflict(_l("You already support this question."), code="already_supported") from None
     count = db.session.execute(
         update(Question)
         .where(Question.id == question.id)

@@ -32,7 +32,7 @@ CARRY_OVER = "carry_over"
 FOLLOW_UP = "follow_up"
 
 
-def _move(live_session: LiveSession, target: SessionStatus) -> None:
+def _check_move(live_session: LiveSession, target: SessionStatus) -> None:
     if target not in SESSION_TRANSITIONS[SessionStatus(live_session.status)]:
         raise Conflict(
             _l(
@@ -42,6 +42,10 @@ def _move(live_session: LiveSession, target: SessionStatus) -> None:
             ),
             code="invalid_session_transition",
         )
+
+
+def _move(live_session: LiveSession, target: SessionStatus) -> None:
+    """Set the checked status; called last, as question verbs lock the session row last."""
     now = utcnow()
     live_session.status = target
     if live_session.opened_at is None:
@@ -50,13 +54,19 @@ def _move(live_session: LiveSession, target: SessionStatus) -> None:
         live_session.live_at = now
     if target == SS.CLOSED:
         live_session.closed_at = now
+    db.session.flush()
+
+
+# Lock order: every verb writes question rows first and the session row last (the status
+# and record_change's seq), as question verbs do; the other order could deadlock on
+# PostgreSQL with a moderator acting on one of the questions at the same moment.
 
 
 def open_session(live_session: LiveSession, actor: User | None) -> LiveSession:
     """Open LIVE_SESSION for questions and bring in questions carried over to it."""
-    _move(live_session, SS.OPEN)
-    db.session.flush()
+    _check_move(live_session, SS.OPEN)
     _receive_carried(live_session, actor)
+    _move(live_session, SS.OPEN)
     record_audit(actor, "session_opened", session_id=live_session.id, after={"status": "open"})
     record_change(live_session.id, "session.opened")
     return live_session
@@ -64,11 +74,10 @@ def open_session(live_session: LiveSession, actor: User | None) -> LiveSession:
 
 def start_session(live_session: LiveSession, actor: User | None) -> LiveSession:
     """Put LIVE_SESSION on the air."""
-    was_scheduled = live_session.status == SS.SCHEDULED
-    _move(live_session, SS.LIVE)
-    db.session.flush()
-    if was_scheduled:
+    _check_move(live_session, SS.LIVE)
+    if live_session.status == SS.SCHEDULED:
         _receive_carried(live_session, actor)
+    _move(live_session, SS.LIVE)
     record_audit(actor, "session_live", session_id=live_session.id, after={"status": "live"})
     record_change(live_session.id, "session.live")
     return live_session
@@ -78,6 +87,7 @@ def close_session(
     live_session: LiveSession, actor: User | None, disposition: str | None = None
 ) -> dict:
     """Close LIVE_SESSION, giving every unfinished question an explicit outcome."""
+    _check_move(live_session, SS.CLOSED)
     following = next_session_after(live_session)
     if disposition is None:
         disposition = CARRY_OVER if following is not None else FOLLOW_UP
@@ -89,19 +99,22 @@ def close_session(
         raise Conflict(
             _l("There is no later session to carry questions over to."), code="no_next_session"
         )
-    _move(live_session, SS.CLOSED)
     now = utcnow()
+    # FOR UPDATE: wait for a moderator's change in flight and act on its result, instead
+    # of failing as stale when the question's version moved on under us.
     unfinished = db.session.scalars(
         select(Question)
         .where(Question.session_id == live_session.id, Question.status.in_(OPEN_STATUSES))
         .order_by(Question.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
+    outcome = "carried_over" if disposition == CARRY_OVER else "unanswered_at_close"
     for question in unfinished:
         before = question_state(question)
         if disposition == CARRY_OVER:
             question.carried_to_session_id = following.id
             transition(question, QuestionStatus.CARRIED_OVER, now)
-            record_audit(actor, "carried_over", question=question, before=before)
         else:
             transition(question, QuestionStatus.UNANSWERED, now)
             db.session.add(
@@ -111,23 +124,27 @@ def close_session(
                     due_on=follow_up_due_default(),
                 )
             )
-            record_audit(actor, "unanswered_at_close", question=question, before=before)
+        record_audit(actor, outcome, question=question, before=before)
     db.session.flush()
     if disposition == CARRY_OVER and following.status != SS.SCHEDULED:
         # An already open session never runs open_session again: receive the questions now.
-        for question in _receive_carried(following, actor):
-            record_change(following.id, "question.carried_in", question.id)
+        _receive_carried(following, actor)
+    # Numbered only now that every question row is written (see the lock order above).
+    for question in unfinished:
+        record_change(live_session.id, f"question.{outcome}", question.id)
     summary = {
         "disposition": disposition,
         "questions": len(unfinished),
         "next_session_id": following.id if following is not None else None,
     }
+    _move(live_session, SS.CLOSED)
     record_audit(actor, "session_closed", session_id=live_session.id, after=summary)
     record_change(live_session.id, "session.closed")
     return summary
 
 
 def _receive_carried(live_session: LiveSession, actor: User | None) -> list[Question]:
+    """Bring the questions carried over to LIVE_SESSION into its queue, one change each."""
     carried = db.session.scalars(
         select(Question)
         .where(
@@ -135,6 +152,7 @@ def _receive_carried(live_session: LiveSession, actor: User | None) -> list[Ques
             Question.status == QuestionStatus.CARRIED_OVER,
         )
         .order_by(Question.id)
+        .with_for_update()
     ).all()
     now = utcnow()
     for question in carried:
@@ -151,6 +169,8 @@ def _receive_carried(live_session: LiveSession, actor: User | None) -> list[Ques
         question.routed_at = question.on_air_at = question.closed_at = None
         record_audit(actor, "carried_in", question=question, before=before)
     db.session.flush()
+    for question in carried:
+        record_change(live_session.id, "question.carried_in", question.id)
     return carried
 
 

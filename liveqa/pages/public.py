@@ -10,10 +10,18 @@ from sqlalchemy import func, select
 
 from liveqa.auth import client_id
 from liveqa.domain.accounts import authenticate
+from liveqa.domain.board import (
+    ORDERS,
+    WAITING,
+    answered_questions,
+    asked_by,
+    board_questions,
+    supported_by,
+)
 from liveqa.domain.errors import DomainError
-from liveqa.domain.lifecycle import PUBLIC_STATUSES
 from liveqa.domain.questions import (
     find_question_by_code,
+    submission_from,
     submit_question,
     support_question,
 )
@@ -26,20 +34,15 @@ from liveqa.models import (
     District,
     LiveSession,
     Question,
-    QuestionStatus,
     Role,
     SessionStatus,
-    Support,
 )
 from liveqa.pages import bp
 from liveqa.ratelimit import check_lookup_allowed, check_submit_rate, count_lookup_failure
-from liveqa.serializers import public_snapshot, question_tracking
+from liveqa.serializers import public_snapshot, question_public, question_tracking
 
-S = QuestionStatus
 ACCEPTING = (SessionStatus.OPEN, SessionStatus.LIVE)
-ORDERS = ("support", "time")
 FORM_FIELDS = ("text", "name", "category_id", "district_id", "phone", "idempotency_key")
-MY_QUESTIONS_LIMIT = 20
 
 
 def _choices():
@@ -49,36 +52,16 @@ def _choices():
 
 
 def _board(live_session: LiveSession | None, order: str) -> dict:
-    """Return what the citizen page shows of LIVE_SESSION, from the public snapshot."""
+    """Return what the citizen page shows of LIVE_SESSION: the board and this browser's part."""
     if live_session is None:
         return {"snapshot": None, "waiting": [], "answers": [], "supported": [], "mine": []}
-    snapshot = public_snapshot(live_session)
-    questions = snapshot["questions"]
-    waiting = [q for q in questions if q["status"] in (S.APPROVED, S.ROUTED)]
-    if order == "time":
-        waiting.sort(key=lambda q: q["submitted_at"] or "", reverse=True)
-    else:
-        waiting.sort(key=lambda q: (-q["support_count"], q["submitted_at"] or ""))
-    answers = [q for q in questions if q["status"] == S.ANSWERED]
-    answers.sort(key=lambda q: q["answered_at"] or "", reverse=True)
     browser = client_id()
-    supported = db.session.scalars(
-        select(Support.question_id)
-        .join(Question, Question.id == Support.question_id)
-        .where(Support.client_id == browser, Question.session_id == live_session.id)
-    ).all()
-    mine = db.session.scalars(
-        select(Question)
-        .where(Question.client_id == browser)
-        .order_by(Question.id.desc())
-        .limit(MY_QUESTIONS_LIMIT)
-    ).all()
     return {
-        "snapshot": snapshot,
-        "waiting": waiting,
-        "answers": answers,
-        "supported": list(supported),
-        "mine": [question_tracking(q) for q in mine],
+        "snapshot": public_snapshot(live_session),
+        "waiting": [question_public(q) for q in board_questions(live_session, order, WAITING)],
+        "answers": [question_public(q) for q in answered_questions(live_session)],
+        "supported": supported_by(live_session, browser),
+        "mine": [question_tracking(q) for q in asked_by(browser)],
     }
 
 
@@ -137,14 +120,7 @@ def ask():
         browser = client_id()
         check_submit_rate(browser)
         question, _created = submit_question(
-            live_session,
-            text=form["text"],
-            category_id=form["category_id"] or None,
-            district_id=form["district_id"] or None,
-            asker_name=form["name"],
-            asker_phone=form["phone"],
-            client_key=form["idempotency_key"] or None,
-            client_id=browser,
+            live_session, **submission_from(form), client_id=browser
         )
         db.session.commit()
     except DomainError as error:
@@ -157,7 +133,7 @@ def ask():
 def support(question_id: int):
     """Support a question from the board with JavaScript off."""
     question = db.session.get(Question, question_id)
-    if question is None or question.status not in PUBLIC_STATUSES:
+    if question is None:
         abort(404)
     try:
         support_question(question, client_id())
