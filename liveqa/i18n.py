@@ -87,6 +87,11 @@ def localize_digits(value) -> str:
     return persian_digits(value) if current_locale() == "fa" else str(value)
 
 
+def list_comma() -> str:
+    """Return the comma that joins phrases in the active language."""
+    return "، " if current_locale() == "fa" else ", "
+
+
 def init_app(app) -> None:
     """Register the template filters and globals for dates and digits."""
     app.add_template_filter(format_date, "jdate")
@@ -94,3 +99,4 @@ def init_app(app) -> None:
     app.add_template_filter(format_time, "jtime")
     app.add_template_filter(localize_digits, "digits")
     app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["comma"] = list_comma

@@ -218,6 +218,17 @@ def test_submit_validation(client, factory, body, field, code):
     assert _count() == 0
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [({}, "حداکثر ۱۰۰۰ نویسه مجاز است."), ({"Accept-Language": "en"}, "At most 1000 characters")],
+)
+def test_limits_are_written_in_the_readers_digits(client, factory, headers, expected):
+    live = factory.session(SessionStatus.OPEN)
+    url = f"/api/v1/sessions/{live.id}/questions"
+    response = client.post(url, json={"text": "آ" * 1001}, headers=headers)
+    assert expected in response.get_json()["error"]["message"]
+
+
 def test_submit_at_the_length_limit_is_accepted(client, factory):
     live = factory.session(SessionStatus.OPEN)
     assert _submit(client, live.id, {"text": "آ" * 1000}).status_code == 201

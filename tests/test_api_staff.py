@@ -160,6 +160,22 @@ def test_illegal_transition_is_409(client, factory, live):
     error = response.get_json()["error"]
     assert error["code"] == "invalid_transition"
     assert error["details"] == {"from": "rejected", "to": "approved"}
+    # The message names the states in words, in the reader's language.
+    assert "«پذیرفته نشد»" in error["message"] and "«تأیید شده»" in error["message"]
+    english = client.post(
+        f"/api/v1/questions/{question.id}/approve", headers={"Accept-Language": "en"}
+    ).get_json()["error"]["message"]
+    assert english == "A question that is Rejected cannot become Approved."
+
+
+def test_illegal_session_move_is_409_in_words(client, factory):
+    closed = factory.session(SessionStatus.CLOSED)
+    _as(client, factory, "moderator")
+    response = client.post(f"/api/v1/sessions/{closed.id}/start", headers={"Accept-Language": "en"})
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["message"] == "A session that is Closed cannot become Live."
+    assert error["details"] == {"from": "closed", "to": "live"}
 
 
 def test_reject_with_reason_and_note(client, factory, live):

@@ -8,7 +8,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from liveqa.i18n import format_date, format_time, select_locale
+from liveqa.i18n import format_date, format_time, list_comma, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
@@ -76,3 +76,9 @@ def test_jalali_date_with_persian_digits(app):
 def test_english_dates_stay_gregorian(app):
     with app.test_request_context("/"), force_locale("en"):
         assert format_date(date(2025, 12, 3)) == "Wednesday 3 December 2025"
+
+
+@pytest.mark.parametrize(("locale", "comma"), [("fa", "، "), ("en", ", ")])
+def test_phrases_join_with_the_languages_comma(app, locale, comma):
+    with app.test_request_context("/"), force_locale(locale):
+        assert list_comma() == comma

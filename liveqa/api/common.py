@@ -9,6 +9,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from liveqa.auth import json_error
 from liveqa.domain.errors import DomainError, NotFound, RateLimited, ValidationError
+from liveqa.domain.text import local_number
 from liveqa.domain.validation import MAX_ID, optional_id
 from liveqa.extensions import db
 from liveqa.i18n import current_locale
@@ -51,7 +52,7 @@ def text_field(body: dict, field: str, max_chars: int) -> str:
         raise ValidationError(_("This field must be text."), code="not_text", field=field)
     if len(value) > max_chars:
         raise ValidationError(
-            _("At most %(max)d characters are allowed.", max=max_chars),
+            _("At most %(max)s characters are allowed.", max=local_number(max_chars)),
             code="too_long",
             field=field,
         )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from liveqa.database import reading_only
 from liveqa.domain.errors import Conflict, ValidationError
+from liveqa.domain.text import local_number
 from liveqa.extensions import db
 from liveqa.models import Role, User
 
@@ -46,7 +47,7 @@ def create_user(username: str, password: str, role, display_name: str | None = N
         raise ValidationError(_l("Unknown role."), code="invalid_role", field="role") from None
     if len(password or "") < MIN_PASSWORD_CHARS:
         raise ValidationError(
-            _l("Passwords need at least %(n)d characters.", n=MIN_PASSWORD_CHARS),
+            _l("Passwords need at least %(n)s characters.", n=local_number(MIN_PASSWORD_CHARS)),
             code="weak_password",
             field="password",
         )

@@ -46,12 +46,13 @@ class Conflict(DomainError):
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 
-    def __init__(self, current, target):
+    def __init__(self, current, target, current_label=None, target_label=None):
+        # Labels read as words in the reader's language; details keep the raw values.
         super().__init__(
             _l(
                 "A question that is %(current)s cannot become %(target)s.",
-                current=current,
-                target=target,
+                current=current_label or current,
+                target=target_label or target,
             ),
             details={"from": str(current), "to": str(target)},
         )

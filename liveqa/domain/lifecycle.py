@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from liveqa.domain.errors import InvalidTransition
 from liveqa.models import Question, QuestionStatus
 
@@ -23,6 +25,19 @@ TRANSITIONS: dict[QuestionStatus, frozenset[QuestionStatus]] = {
     S.UNANSWERED: frozenset(),
 }
 
+# How a status reads to staff, in messages such as "an approved question cannot …".
+STATUS_NAMES = {
+    S.SUBMITTED: _l("New"),
+    S.APPROVED: _l("Approved"),
+    S.ROUTED: _l("Routed"),
+    S.ON_AIR: _l("On air"),
+    S.ANSWERED: _l("Answered"),
+    S.REJECTED: _l("Rejected"),
+    S.MERGED: _l("Merged"),
+    S.CARRIED_OVER: _l("Carried over"),
+    S.UNANSWERED: _l("Unanswered"),
+}
+
 FINISHED = frozenset(s for s, targets in TRANSITIONS.items() if not targets) | {S.CARRIED_OVER}
 OPEN_STATUSES = frozenset(S) - FINISHED
 PUBLIC_STATUSES = frozenset({S.APPROVED, S.ROUTED, S.ON_AIR, S.ANSWERED})
@@ -41,6 +56,14 @@ _STAMP = {
 }
 
 
+def refusal(current: QuestionStatus, target: QuestionStatus) -> InvalidTransition:
+    """Return the error for the move CURRENT -> TARGET, worded in the reader's language."""
+    current, target = QuestionStatus(current), QuestionStatus(target)
+    return InvalidTransition(
+        current.value, target.value, STATUS_NAMES[current], STATUS_NAMES[target]
+    )
+
+
 def can_transition(current: QuestionStatus, target: QuestionStatus) -> bool:
     """Return whether the table allows CURRENT -> TARGET."""
     return target in TRANSITIONS[current]
@@ -50,7 +73,7 @@ def transition(question: Question, target: QuestionStatus, at: datetime) -> None
     """Move QUESTION to TARGET at time AT, or raise InvalidTransition."""
     current = QuestionStatus(question.status)
     if not can_transition(current, target):
-        raise InvalidTransition(current.value, target.value)
+        raise refusal(current, target)
     question.status = target
     stamp = _STAMP[target]
     if stamp:

@@ -14,11 +14,10 @@ from liveqa.domain.changes import record_change, record_tally
 from liveqa.domain.errors import (
     Conflict,
     Forbidden,
-    InvalidTransition,
     NotFound,
     ValidationError,
 )
-from liveqa.domain.lifecycle import FINISHED, OPEN_STATUSES, transition
+from liveqa.domain.lifecycle import FINISHED, OPEN_STATUSES, refusal, transition
 from liveqa.domain.tracking import new_code
 from liveqa.domain.validation import (
     MAX_ANSWER_CHARS,
@@ -200,7 +199,7 @@ def approve_question(question: Question, actor: User, *, version=None) -> Questi
     check_version(question, version)
     # The table's carried_over -> approved is for a session receiving the question, not a verb.
     if question.status != S.SUBMITTED:
-        raise InvalidTransition(question.status.value, S.APPROVED.value)
+        raise refusal(question.status, S.APPROVED)
     before = question_state(question)
     transition(question, S.APPROVED, utcnow())
     return _finish(question, actor, "approved", before)
@@ -301,7 +300,7 @@ def route_question(question: Question, actor: User, official_id, *, version=None
     if question.status == S.ROUTED and question.official_id == official.id:
         raise Conflict(_l("The question is already with this official."), code="same_official")
     if question.status not in (S.APPROVED, S.ROUTED):
-        raise InvalidTransition(question.status.value, S.ROUTED.value)
+        raise refusal(question.status, S.ROUTED)
     before = question_state(question)
     question.official_id = official.id
     transition(question, S.ROUTED, utcnow())
@@ -314,7 +313,7 @@ def transfer_question(question: Question, actor: User, official_id, *, version=N
     _ensure_may_answer(question, actor)
     official = _active_official(official_id)
     if question.status not in (S.ROUTED, S.ON_AIR):
-        raise InvalidTransition(question.status.value, S.ROUTED.value)
+        raise refusal(question.status, S.ROUTED)
     if official.id == question.official_id:
         raise Conflict(_l("The question is already with this official."), code="same_official")
     before = question_state(question)
@@ -328,7 +327,7 @@ def put_back_question(question: Question, actor: User, *, version=None) -> Quest
     check_version(question, version)
     _ensure_may_answer(question, actor)
     if question.status != S.ON_AIR:
-        raise InvalidTransition(question.status.value, "put_back")
+        raise refusal(question.status, S.ROUTED)
     before = question_state(question)
     transition(question, S.ROUTED, utcnow())
     return _finish(question, actor, "put_back", before)

@@ -28,6 +28,12 @@ SESSION_TRANSITIONS = {
     SS.LIVE: frozenset({SS.CLOSED}),
     SS.CLOSED: frozenset(),
 }
+SESSION_STATUS_NAMES = {
+    SS.SCHEDULED: _l("Scheduled"),
+    SS.OPEN: _l("Open for questions"),
+    SS.LIVE: _l("Live"),
+    SS.CLOSED: _l("Closed"),
+}
 CARRY_OVER = "carry_over"
 FOLLOW_UP = "follow_up"
 
@@ -37,10 +43,11 @@ def _check_move(live_session: LiveSession, target: SessionStatus) -> None:
         raise Conflict(
             _l(
                 "A session that is %(current)s cannot become %(target)s.",
-                current=live_session.status.value,
-                target=target.value,
+                current=SESSION_STATUS_NAMES[SessionStatus(live_session.status)],
+                target=SESSION_STATUS_NAMES[target],
             ),
             code="invalid_session_transition",
+            details={"from": live_session.status.value, "to": target.value},
         )
 
 

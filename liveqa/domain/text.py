@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+from flask_babel import LazyString, get_locale
+
 ZWNJ = "\u200c"
 ZWJ = "\u200d"
 # Bidi embeddings, overrides and isolates can make text display differently from what
@@ -62,3 +64,13 @@ def fold(value: str) -> str:
     value = "".join(ch for ch in value if unicodedata.category(ch) != "Mn")
     value = value.replace(ZWNJ, " ").replace(ZWJ, "")
     return re.sub(r"\s+", " ", value).strip().casefold()
+
+
+def local_number(value) -> LazyString:
+    """Return VALUE as text that, when shown, uses Persian digits in Persian."""
+    return LazyString(lambda: persian_digits(value) if _reads_persian() else str(value))
+
+
+def _reads_persian() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "fa"

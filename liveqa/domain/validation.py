@@ -6,7 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from liveqa.domain.errors import ValidationError
-from liveqa.domain.text import ascii_digits, clean_text
+from liveqa.domain.text import ascii_digits, clean_text, local_number
 
 MAX_QUESTION_CHARS = 1000
 MAX_ANSWER_CHARS = 4000
@@ -34,7 +34,7 @@ def required_text(value, field: str, max_chars: int, *, multiline: bool = True) 
         raise ValidationError(_l("This field is required."), code="required", field=field)
     if len(cleaned) > max_chars:
         raise ValidationError(
-            _l("At most %(max)d characters are allowed.", max=max_chars),
+            _l("At most %(max)s characters are allowed.", max=local_number(max_chars)),
             code="too_long",
             field=field,
             details={"max": max_chars, "length": len(cleaned)},
