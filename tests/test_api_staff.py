@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from liveqa.domain import questions as verbs
 from liveqa.extensions import db
@@ -440,3 +440,27 @@ def test_close_with_an_unknown_disposition_is_422(client, factory, live):
     response = client.post(f"/api/v1/sessions/{live.id}/close", json={"disposition": "bin"})
     assert (response.status_code, response.get_json()["error"]["field"]) == (422, "disposition")
     assert _state(factory.question(live))[2] == SessionStatus.LIVE
+
+
+def test_responses_are_built_before_the_commit(app, client, factory, live):
+    # After the commit every attribute would reload; on PostgreSQL under eventlet that
+    # query waits for the whole fan-out. So a command runs no query once it has committed.
+    question = factory.question(live, S.SUBMITTED)
+    _as(client, factory, "moderator")
+    db.session.commit()
+    trail = []
+    with app.app_context():
+        engine = db.engine
+    record_query = lambda *a, **k: trail.append("query")  # noqa: E731
+    record_commit = lambda *a, **k: trail.append("commit")  # noqa: E731
+    event.listen(engine, "before_cursor_execute", record_query)
+    event.listen(engine, "commit", record_commit)
+    try:
+        response = client.post(f"/api/v1/questions/{question.id}/approve", json={})
+    finally:
+        event.remove(engine, "before_cursor_execute", record_query)
+        event.remove(engine, "commit", record_commit)
+    assert response.status_code == 200
+    last_commit = len(trail) - 1 - trail[::-1].index("commit")
+    assert "query" in trail[:last_commit]
+    assert "query" not in trail[last_commit:]

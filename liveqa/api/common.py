@@ -119,3 +119,11 @@ def _api_headers(response):
     if not response.cache_control.public:
         response.cache_control.no_store = True
     return response
+
+
+def commit_with(body: dict, status: int = 200):
+    """Commit the view's one transaction and return BODY, built before the commit."""
+    # Built first: after the commit every attribute would be reloaded, and on PostgreSQL
+    # under eventlet that query yields until the whole fan-out has been written.
+    db.session.commit()
+    return body, status

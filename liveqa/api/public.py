@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from liveqa.api import openapi
-from liveqa.api.common import bp, json_body, load_question, load_session
+from liveqa.api.common import bp, commit_with, json_body, load_question, load_session
 from liveqa.auth import client_id
 from liveqa.domain import questions as verbs
 from liveqa.domain.board import board_questions
@@ -83,8 +83,7 @@ def submit_question(session_id):
     check_submit_rate(browser)
     fields = verbs.submission_from(body, request.headers.get("Idempotency-Key"))
     question, created = verbs.submit_question(live_session, **fields, client_id=browser)
-    db.session.commit()
-    return {"question": question_tracking(question)}, 201 if created else 200
+    return commit_with({"question": question_tracking(question)}, 201 if created else 200)
 
 
 @bp.post("/questions/<int:question_id>/support")
@@ -93,8 +92,7 @@ def support_question(question_id):
     json_body()
     question = load_question(question_id)
     verbs.support_question(question, client_id())
-    db.session.commit()
-    return {"question_id": question.id, "support_count": question.support_count}, 201
+    return commit_with({"question_id": question.id, "support_count": question.support_count}, 201)
 
 
 @bp.get("/categories")

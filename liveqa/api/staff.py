@@ -5,6 +5,7 @@ from flask import request
 from liveqa.api.common import (
     actor,
     bp,
+    commit_with,
     json_body,
     load_question,
     load_session,
@@ -20,13 +21,11 @@ from liveqa.auth import (
 )
 from liveqa.domain import questions as verbs
 from liveqa.domain import sessions as session_verbs
-from liveqa.extensions import db
 from liveqa.serializers import question_staff, question_tracking, session_json, staff_snapshot
 
 
 def _question_done(question):
-    db.session.commit()
-    return {"question": question_staff(question)}
+    return commit_with({"question": question_staff(question)})
 
 
 @bp.get("/sessions/<int:session_id>/queue")
@@ -160,11 +159,12 @@ def reorder(session_id):
     body = json_body()
     live_session = load_session(session_id)
     ordered = verbs.reorder_queue(live_session, actor(), body.get("order"))
-    db.session.commit()
-    return {
-        "session": session_json(live_session),
-        "questions": [question_staff(q) for q in ordered],
-    }
+    return commit_with(
+        {
+            "session": session_json(live_session),
+            "questions": [question_staff(q) for q in ordered],
+        }
+    )
 
 
 @bp.post("/sessions/<int:session_id>/operator-questions")
@@ -175,8 +175,7 @@ def operator_question(session_id):
     live_session = load_session(session_id)
     fields = verbs.submission_from(body, request.headers.get("Idempotency-Key"))
     question, created = verbs.submit_question(live_session, **fields, operator=actor())
-    db.session.commit()
-    return {"question": question_tracking(question)}, 201 if created else 200
+    return commit_with({"question": question_tracking(question)}, 201 if created else 200)
 
 
 @bp.post("/sessions/<int:session_id>/open")
@@ -186,8 +185,7 @@ def open_session(session_id):
     json_body()
     live_session = load_session(session_id)
     session_verbs.open_session(live_session, actor())
-    db.session.commit()
-    return {"session": session_json(live_session)}
+    return commit_with({"session": session_json(live_session)})
 
 
 @bp.post("/sessions/<int:session_id>/start")
@@ -197,8 +195,7 @@ def start_session(session_id):
     json_body()
     live_session = load_session(session_id)
     session_verbs.start_session(live_session, actor())
-    db.session.commit()
-    return {"session": session_json(live_session)}
+    return commit_with({"session": session_json(live_session)})
 
 
 @bp.post("/sessions/<int:session_id>/close")
@@ -208,5 +205,4 @@ def close_session(session_id):
     body = json_body()
     live_session = load_session(session_id)
     summary = session_verbs.close_session(live_session, actor(), body.get("disposition"))
-    db.session.commit()
-    return {"session": session_json(live_session), "summary": summary}
+    return commit_with({"session": session_json(live_session), "summary": summary})
