@@ -88,6 +88,8 @@ class Config:
     # Wrong tracking codes looked up per address per minute before lookups are refused:
     # a limit on guessing other people's codes. 0 disables it.
     TRACKING_FAILURES_PER_MINUTE = _env_int("TRACKING_FAILURES_PER_MINUTE", 30)
+    # Wrong staff passwords per address per minute before log-ins are refused (0: no limit).
+    LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
     SUPPORT_TALLY_INTERVAL = 1.0
     # Seconds one built public snapshot serves every board asking for the same seq.
     SNAPSHOT_CACHE_SECONDS = 1.0
@@ -124,6 +126,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SUBMIT_RATE_PER_MINUTE = 0
     TRACKING_FAILURES_PER_MINUTE = 0
+    LOGIN_FAILURES_PER_MINUTE = 0
     SNAPSHOT_CACHE_SECONDS = 0.0
     SQLITE_LOCK_WAIT_SECONDS = 2.0
     ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost"]

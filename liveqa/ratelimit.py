@@ -86,18 +86,24 @@ def check_submit_rate(key: str) -> None:
         raise RateLimited(details={"retry_after": math.ceil(wait)})
 
 
-def _lookup_limiter() -> SlidingWindowLimiter:
-    return limiter("lookup_failures", current_app.config["TRACKING_FAILURES_PER_MINUTE"])
+# Failures counted per address: guessing fails nearly always, a real user nearly never.
+FAILURE_LIMITS = {
+    "lookup": "TRACKING_FAILURES_PER_MINUTE",  # well-formed but unknown tracking codes
+    "login": "LOGIN_FAILURES_PER_MINUTE",  # wrong staff passwords
+}
 
 
-def check_lookup_allowed(key: str) -> None:
-    """Raise RateLimited if KEY (an address) guessed too many wrong tracking codes lately."""
-    # Only failures count: guessing codes fails nearly always, a citizen nearly never.
-    wait = _lookup_limiter().blocked(key)
+def _failures(kind: str) -> SlidingWindowLimiter:
+    return limiter(f"{kind}_failures", current_app.config[FAILURE_LIMITS[kind]])
+
+
+def check_failures(kind: str, key: str) -> None:
+    """Raise RateLimited if KEY (an address) failed at KIND too often in the last minute."""
+    wait = _failures(kind).blocked(key)
     if wait:
         raise RateLimited(details={"retry_after": math.ceil(wait)})
 
 
-def count_lookup_failure(key: str) -> None:
-    """Count one lookup of a tracking code that does not exist or is malformed."""
-    _lookup_limiter().hit(key)
+def count_failure(kind: str, key: str) -> None:
+    """Count one failure at KIND ("lookup" or "login") by KEY."""
+    _failures(kind).hit(key)

@@ -18,7 +18,7 @@ from liveqa.domain.questions import find_question_by_code
 from liveqa.domain.tracking import parse_code
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Official, Role, User
-from liveqa.ratelimit import check_lookup_allowed, count_lookup_failure
+from liveqa.ratelimit import check_failures, count_failure
 from liveqa.serializers import question_tracking
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def on_track(data=None):
     data = _payload(data)
     state = _state()
     address = request.remote_addr or ""
-    check_lookup_allowed(address)
+    check_failures("lookup", address)
     raw = data.get("code")
     code = parse_code(raw) if isinstance(raw, str) and len(raw) <= MAX_CODE_CHARS else None
     if code is None:
@@ -199,7 +199,7 @@ def on_track(data=None):
     try:
         question = find_question_by_code(code)
     except NotFound:
-        count_lookup_failure(address)
+        count_failure("lookup", address)
         raise
     join_room(rooms.tracking_room(code))
     state.tracked.add(code)

@@ -1,5 +1,6 @@
 """Staff log-in, log-out and who-am-I."""
 
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -7,6 +8,7 @@ from liveqa.api.common import bp, json_body, text_field
 from liveqa.auth import json_error
 from liveqa.domain.accounts import authenticate
 from liveqa.extensions import db
+from liveqa.ratelimit import check_failures, count_failure
 from liveqa.serializers import official_json
 
 MAX_CREDENTIAL_CHARS = 256
@@ -29,8 +31,10 @@ def login():
     body = json_body()
     username = text_field(body, "username", MAX_CREDENTIAL_CHARS)
     password = text_field(body, "password", MAX_CREDENTIAL_CHARS)
+    check_failures("login", request.remote_addr or "")
     user = authenticate(username, password)
     if user is None:
+        count_failure("login", request.remote_addr or "")
         db.session.rollback()
         return json_error(
             401, "invalid_credentials", _("The user name or password is not correct.")

@@ -469,7 +469,7 @@ def _paths() -> dict:
                 "accounts",
                 _object({"user": _ref("User")}),
                 body=_object({"username": STRING, "password": STRING}),
-                errors=("401", *_WRITE_ERRORS),
+                errors=("401", "429", *_WRITE_ERRORS),
                 security=PUBLIC_WRITE,
             )
         },

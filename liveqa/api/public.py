@@ -14,7 +14,7 @@ from liveqa.domain.sessions import find_current_session, find_next_session
 from liveqa.domain.tracking import parse_code
 from liveqa.extensions import db
 from liveqa.models import Category, District, Official
-from liveqa.ratelimit import check_lookup_allowed, check_submit_rate, count_lookup_failure
+from liveqa.ratelimit import check_failures, check_submit_rate, count_failure
 from liveqa.serializers import (
     category_json,
     district_json,
@@ -61,7 +61,7 @@ def session_snapshot(session_id):
 @bp.get("/questions/<code>")
 def track_question(code):
     """Return a question by its tracking code (any digit script)."""
-    check_lookup_allowed(request.remote_addr or "")
+    check_failures("lookup", request.remote_addr or "")
     canonical = parse_code(code)
     if canonical is None:
         # A typo fails the check digit; only well-formed unknown codes look like guessing.
@@ -69,7 +69,7 @@ def track_question(code):
     try:
         question = verbs.find_question_by_code(canonical)
     except NotFound:
-        count_lookup_failure(request.remote_addr or "")
+        count_failure("lookup", request.remote_addr or "")
         raise
     return {"question": question_tracking(question)}
 

@@ -38,7 +38,7 @@ from liveqa.models import (
     SessionStatus,
 )
 from liveqa.pages import bp
-from liveqa.ratelimit import check_lookup_allowed, check_submit_rate, count_lookup_failure
+from liveqa.ratelimit import check_failures, check_submit_rate, count_failure
 from liveqa.serializers import public_snapshot, question_public, question_tracking
 
 ACCEPTING = (SessionStatus.OPEN, SessionStatus.LIVE)
@@ -159,7 +159,7 @@ def track():
 @bp.get("/track/<code>")
 def tracking(code: str):
     """Show one question's status, answer and outcome to its asker."""
-    check_lookup_allowed(request.remote_addr or "")
+    check_failures("lookup", request.remote_addr or "")
     canonical = parse_code(code)
     error = _("No question has this tracking code.")
     if canonical is None:
@@ -168,7 +168,7 @@ def tracking(code: str):
         question = find_question_by_code(canonical)
     except DomainError:
         # Only well-formed unknown codes count as guessing; typos fail the check digit.
-        count_lookup_failure(request.remote_addr or "")
+        count_failure("lookup", request.remote_addr or "")
         return render_template("citizen/track_lookup.html", raw=code, error=error), 404
     carried_to = (
         db.session.get(LiveSession, question.carried_to_session_id)
@@ -233,8 +233,10 @@ def login():
             return redirect(next_url or _home_for(current_user))
         return render_template("login.html", next_url=next_url, username="", error=None)
     username = request.form.get("username", "")
+    check_failures("login", request.remote_addr or "")
     user = authenticate(username, request.form.get("password", ""))
     if user is None:
+        count_failure("login", request.remote_addr or "")
         db.session.rollback()
         error = _("The user name or password is not correct.")
         return (

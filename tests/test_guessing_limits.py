@@ -1,4 +1,4 @@
-"""Guessing tracking codes: wrong lookups per address are limited on every channel."""
+"""Guessing: wrong tracking codes and wrong passwords per address are limited everywhere."""
 
 import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -7,6 +7,7 @@ from liveqa import create_app
 from liveqa.domain.tracking import check_digit
 from liveqa.extensions import db, socketio
 from liveqa.models import QuestionStatus
+from tests.conftest import PASSWORD, login
 
 # Well-formed (valid check digit) but unknown codes: what guessing produces.
 WRONG = [body + check_digit(body) for body in ("1234567", "7654321", "1111111")]
@@ -75,3 +76,21 @@ def test_proxy_hops_setting_installs_the_proxy_fix(tmp_path):
     )
     assert isinstance(proxied.wsgi_app, ProxyFix)
     assert not isinstance(create_app("test").wsgi_app, ProxyFix)
+
+
+@pytest.mark.parametrize("via", ["api", "page"])
+def test_log_ins_are_refused_after_too_many_wrong_passwords(app, client, factory, via):
+    app.config["LOGIN_FAILURES_PER_MINUTE"] = 2
+    user = factory.user("moderator", username="mod")
+    db.session.commit()
+
+    def attempt(password):
+        if via == "api":
+            return login(client, user.username, password).status_code
+        form = {"username": user.username, "password": password}
+        return client.post("/login", data=form).status_code
+
+    ok = 200 if via == "api" else 303
+    assert attempt(PASSWORD) == ok  # successes do not count
+    assert [attempt("wrong-password"), attempt("wrong-password")] == [401, 401]
+    assert attempt(PASSWORD) == 429
