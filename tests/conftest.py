@@ -36,20 +36,33 @@ def _reset_postgres(app):
 
 
 @pytest.fixture
-def app(tmp_path):
+def make_app(tmp_path):
+    """Return a builder of apps with config overrides, each on its own empty database."""
+    built = []
+
+    def build(**overrides):
+        overrides.setdefault("SUPPORT_TALLY_INTERVAL", 0)
+        if not ON_POSTGRES:
+            overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / f'db{len(built)}.db'}"
+        application = create_app("test", **overrides)
+        if ON_POSTGRES:
+            _reset_postgres(application)
+        with application.app_context():
+            db.create_all()
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
     """Return an app on an empty, fully created database."""
-    overrides = {"SUPPORT_TALLY_INTERVAL": 0}
-    if not ON_POSTGRES:
-        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
-    application = create_app("test", **overrides)
-    if ON_POSTGRES:
-        _reset_postgres(application)
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return make_app()
 
 
 @pytest.fixture

@@ -6,44 +6,17 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
-from liveqa import create_app
 from liveqa.extensions import db
 from liveqa.models import Question, QuestionStatus, SessionStatus
 from liveqa.ratelimit import SlidingWindowLimiter
 from tests.conftest import (
-    ON_POSTGRES,
     PASSWORD,
     Factory,
     FreshContextClient,
-    _reset_postgres,
     login,
 )
 
 S = QuestionStatus
-
-
-@pytest.fixture
-def make_app(tmp_path):
-    """Return a builder of apps with config overrides, each on its own empty database."""
-    built = []
-
-    def build(**overrides):
-        overrides.setdefault("SUPPORT_TALLY_INTERVAL", 0)
-        if not ON_POSTGRES:
-            overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / f'db{len(built)}.db'}"
-        application = create_app("test", **overrides)
-        if ON_POSTGRES:
-            _reset_postgres(application)
-        with application.app_context():
-            db.create_all()
-        built.append(application)
-        return application
-
-    yield build
-    for application in built:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _open_session_id(application) -> int:

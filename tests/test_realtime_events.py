@@ -12,7 +12,7 @@ from liveqa.domain.sessions import close_session, open_session, start_session
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Question, QuestionStatus, SessionStatus
 from liveqa.serializers import public_snapshot, question_public, question_staff
-from tests.conftest import ON_POSTGRES, Factory, _reset_postgres, connect, idle
+from tests.conftest import Factory, connect, idle
 
 S = QuestionStatus
 PRIVATE_KEYS = {"tracking_code", "asker_phone", "verbatim_text", "edited_text", "version"}
@@ -293,21 +293,11 @@ def test_a_failed_tally_is_sent_on_the_next_flush(app, factory, monkeypatch):
 
 
 @pytest.fixture
-def burst_app(tmp_path):
+def burst_app(make_app):
     """Return an app whose tally coalescer ticks every 0.2 seconds in the background."""
-    overrides = {"SUPPORT_TALLY_INTERVAL": 0.2}
-    if not ON_POSTGRES:
-        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'burst.db'}"
-    from liveqa import create_app
-
-    application = create_app("test", **overrides)
-    if ON_POSTGRES:
-        _reset_postgres(application)
+    application = make_app(SUPPORT_TALLY_INTERVAL=0.2)
     with application.app_context():
-        db.create_all()
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_a_burst_of_supports_yields_few_tallies_ending_with_the_final_count(burst_app):
