@@ -16,7 +16,7 @@ def _env(name, default=None):
 def _env_list(name, default):
     raw = _env(name)
     if raw is None:
-        return list(default)
+        return None if default is None else list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
@@ -70,10 +70,10 @@ class Config:
     LANGUAGES = ("fa", "en")
     HOST = _env("HOST", "127.0.0.1")
     PORT = _env_int("PORT", 5000)
-    # The origins whose pages may open a Socket.IO connection; by default, this server's.
-    ALLOWED_ORIGINS = _env_list(
-        "ALLOWED_ORIGINS", [f"http://{HOST}:{PORT}", f"http://localhost:{PORT}"]
-    )
+    # Origins whose pages may open a Socket.IO connection. Unset: only this server's own
+    # origin (the Origin header must match the Host the page was served from), whatever
+    # address or port it listens on. Never "*".
+    ALLOWED_ORIGINS = _env_list("ALLOWED_ORIGINS", None)
     # eventlet's default is 1,024 simultaneous connections; a city's session needs more.
     SERVER_MAX_CONNECTIONS = _env_int("MAX_CONNECTIONS", 10_000)
     SERVER_LISTEN_BACKLOG = _env_int("LISTEN_BACKLOG", 2048)
@@ -106,6 +106,8 @@ class Config:
     @classmethod
     def validate(cls, host=None):
         """Raise if this configuration cannot run, when serving on HOST."""
+        if cls.ALLOWED_ORIGINS and "*" in cls.ALLOWED_ORIGINS:
+            raise RuntimeError("LIVEQA_ALLOWED_ORIGINS must list origins, never '*'")
         # The development key is public: on any address but loopback, anyone who can reach
         # the server could forge a staff login with it.
         if cls.SECRET_KEY == DEV_SECRET_KEY and not is_loopback(host or cls.HOST):
@@ -145,6 +147,7 @@ class ProductionConfig(Config):
         """Refuse to start without a secret key."""
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY:
             raise RuntimeError("LIVEQA_SECRET_KEY must be set in production")
+        super().validate(host)
 
 
 CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}

@@ -8,7 +8,13 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from liveqa import rooms
-from liveqa.domain.changes import clear_pending, pending_changes, pending_tallies
+from liveqa.database import reading_only
+from liveqa.domain.changes import (
+    clear_pending,
+    pending_changes,
+    pending_tallies,
+    pending_tracking,
+)
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Official, Question
 from liveqa.serializers import change_messages, counters, question_tracking
@@ -36,8 +42,7 @@ def public_rooms(session_id: int) -> list[str]:
 
 def _build_outbox(session: Session) -> list[tuple[str, dict, list[str]]]:
     changes = pending_changes(session)
-    if not changes:
-        return []
+    tracked_ids = [c.question_id for c in changes if c.question_id] + pending_tracking(session)
     session.flush()
     official_ids = session.scalars(select(Official.id).where(Official.active)).all()
     outbox = []
@@ -51,17 +56,13 @@ def _build_outbox(session: Session) -> list[tuple[str, dict, list[str]]]:
         outbox.append(
             (CHANGE_EVENT, messages["staff"], staff_rooms(change.session_id, official_ids))
         )
-        if question is not None:
-            merged = session.scalars(select(Question).where(Question.merged_into_id == question.id))
-            followers = [question, *merged]
-            for follower in followers:
-                outbox.append(
-                    (
-                        TRACKED_EVENT,
-                        question_tracking(follower),
-                        [rooms.tracking_room(follower.tracking_code)],
-                    )
-                )
+    # Each asker following a changed question (or one merged into it) hears once.
+    for question_id in dict.fromkeys(tracked_ids):
+        question = session.get(Question, question_id)
+        merged = session.scalars(select(Question).where(Question.merged_into_id == question_id))
+        for follower in (question, *merged):
+            room = rooms.tracking_room(follower.tracking_code)
+            outbox.append((TRACKED_EVENT, question_tracking(follower), [room]))
     return outbox
 
 
@@ -71,7 +72,7 @@ def _build_outbox(session: Session) -> list[tuple[str, dict, list[str]]]:
 def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
-    if pending_changes(session):
+    if pending_changes(session) or pending_tracking(session):
         session.info[OUTBOX_KEY] = _build_outbox(session)
 
 
@@ -125,7 +126,8 @@ class TallyCoalescer:
             return 0
         unsent = dict(dirty)
         try:
-            with self.app.app_context():
+            # Only reads: on SQLite a reader never waits for, or holds up, a writer.
+            with self.app.app_context(), reading_only():
                 for session_id, question_ids in dirty.items():
                     self._send(session_id, question_ids)
                     del unsent[session_id]
@@ -137,10 +139,11 @@ class TallyCoalescer:
         return len(dirty)
 
     def _send(self, session_id: int, question_ids: set[int]) -> None:
+        # seq first, as for snapshots: the counts read after it are at least as new.
+        seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
         rows = db.session.execute(
             select(Question.id, Question.support_count).where(Question.id.in_(question_ids))
         ).all()
-        seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
         official_ids = db.session.scalars(select(Official.id).where(Official.active)).all()
         db.session.rollback()
         payload = {

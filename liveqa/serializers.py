@@ -256,6 +256,7 @@ def public_snapshot(live_session: LiveSession) -> dict:
     # blip; one build per seq and second serves them all (counts may lag a second).
     cache = current_app.extensions.setdefault(SNAPSHOT_CACHE_KEY, {})
     ttl = current_app.config["SNAPSHOT_CACHE_SECONDS"]
+    # Shared by every caller: the snapshot is read, never changed, after this point.
     cached = cache.get(live_session.id)
     if cached and cached[0] == seq and time.monotonic() - cached[1] < ttl:
         return cached[2]

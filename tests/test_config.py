@@ -29,3 +29,33 @@ def test_production_needs_a_real_key(monkeypatch, secret):
         ProductionConfig.validate("127.0.0.1")
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-real-secret")
     ProductionConfig.validate("0.0.0.0")
+
+
+class _AnyOrigin(_WithSecret):
+    ALLOWED_ORIGINS = ["https://qa.example.org", "*"]
+
+
+def test_a_wildcard_origin_is_refused():
+    with pytest.raises(RuntimeError, match="never"):
+        _AnyOrigin.validate("127.0.0.1")
+
+
+def _handshake(app, origin):
+    """Open an Engine.IO session the way a browser does; return the HTTP status."""
+    response = app.test_client().get(
+        "/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
+    )
+    return response.status_code
+
+
+def test_by_default_sockets_accept_only_this_servers_own_origin(make_app):
+    app = make_app(ALLOWED_ORIGINS=None)
+    # The test client's requests go to Host "localhost", whatever the port.
+    assert _handshake(app, "http://localhost") == 200
+    assert _handshake(app, "http://evil.example") == 400
+
+
+def test_a_listed_origin_is_accepted_and_others_refused(make_app):
+    app = make_app(ALLOWED_ORIGINS=["https://qa.example.org"])
+    assert _handshake(app, "https://qa.example.org") == 200
+    assert _handshake(app, "http://localhost") == 400

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event, select
 
 from liveqa.domain import questions as verbs
-from liveqa.domain.changes import pending_changes
+from liveqa.domain.changes import pending_changes, pending_tracking
 from liveqa.domain.errors import Conflict, ValidationError
 from liveqa.domain.lifecycle import OPEN_STATUSES
 from liveqa.domain.sessions import (
@@ -199,12 +199,11 @@ def test_close_audits_each_question_and_the_session(factory, mod):
     seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == live_session.id))
     already = set(db.session.scalars(select(AuditRecord.id)))
     close_session(live_session, mod)
-    # A change per question, so its asker tracking it sees the outcome, then the session's.
+    # One numbered change for the boards (they reload on it); each asker is told apart.
     assert [(c.kind, c.question_id) for c in pending_changes(db.session)] == [
-        ("question.unanswered_at_close", first.id),
-        ("question.unanswered_at_close", second.id),
         ("session.closed", None),
     ]
+    assert pending_tracking(db.session) == [first.id, second.id]
     db.session.commit()
     new = db.session.scalars(
         select(AuditRecord).where(AuditRecord.id.not_in(already)).order_by(AuditRecord.id)
@@ -217,18 +216,30 @@ def test_close_audits_each_question_and_the_session(factory, mod):
     assert all(a.actor_id == mod.id for a in new)
     assert new[1].before["status"] == "routed"
     assert new[1].after["status"] == "unanswered"
-    assert live_session.seq == seq + 3
+    assert live_session.seq == seq + 1
 
 
-def test_closing_into_a_scheduled_session_numbers_a_carried_over_change_each(factory, mod):
+def test_closing_into_a_scheduled_session_tells_each_asker(factory, mod):
     live_session = factory.session(SS.LIVE)
     question = factory.question(live_session, S.APPROVED)
     factory.session(SS.SCHEDULED, starts_in=WEEK)
     close_session(live_session, mod)
     assert [(c.session_id, c.kind, c.question_id) for c in pending_changes(db.session)] == [
-        (live_session.id, "question.carried_over", question.id),
         (live_session.id, "session.closed", None),
     ]
+    assert pending_tracking(db.session) == [question.id]
+
+
+def test_closing_into_an_open_session_makes_its_boards_reload(factory, mod):
+    live_session = factory.session(SS.LIVE)
+    question = factory.question(live_session, S.APPROVED)
+    following = factory.session(SS.OPEN, starts_in=WEEK)
+    close_session(live_session, mod)
+    assert [(c.session_id, c.kind) for c in pending_changes(db.session)] == [
+        (following.id, "session.questions_carried_in"),
+        (live_session.id, "session.closed"),
+    ]
+    assert pending_tracking(db.session) == [question.id]
 
 
 def _statements_of(call) -> list[str]:

@@ -1,5 +1,7 @@
 """Persian first: locale choice, Jalali dates, and a complete Persian catalog."""
 
+import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -82,3 +84,19 @@ def test_english_dates_stay_gregorian(app):
 def test_phrases_join_with_the_languages_comma(app, locale, comma):
     with app.test_request_context("/"), force_locale(locale):
         assert list_comma() == comma
+
+
+def test_script_strings_follow_each_requests_language(client, factory):
+    # The tracking page's JavaScript strings come from a shared template imported with
+    # the request's context; cached once, every reader would get the first one's language.
+    question = factory.question()
+    code = question.tracking_code
+
+    def script_strings(url):
+        page = client.get(url).get_data(as_text=True)
+        block = re.search(r'<script type="application/json" id="i18n">(.*?)</script>', page, re.S)
+        return json.loads(block.group(1))
+
+    assert script_strings(f"/track/{code}")["tracking_code"] == "کد پیگیری"
+    assert script_strings(f"/track/{code}?lang=en")["tracking_code"] == "Tracking code"
+    assert script_strings(f"/track/{code}?lang=fa")["tracking_code"] == "کد پیگیری"

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import event
 
+from liveqa import serializers
 from liveqa.domain import questions as verbs
 from liveqa.extensions import db
 from liveqa.models import QuestionStatus, SessionStatus
@@ -85,3 +86,18 @@ def test_cache_off_rebuilds_every_time(app, factory, live):
     factory.question(live, status=QuestionStatus.APPROVED)
     public_snapshot(live)
     assert _queries(public_snapshot, live) > 1
+
+
+def test_public_snapshot_expires_after_its_time(app, factory, live, monkeypatch):
+    app.config["SNAPSHOT_CACHE_SECONDS"] = 1.0
+    question = factory.question(live, status=QuestionStatus.APPROVED)
+    clock = [1000.0]
+    monkeypatch.setattr(serializers.time, "monotonic", lambda: clock[0])
+    assert public_snapshot(live)["questions"][0]["support_count"] == 0
+    # A support changes counts without a new seq: the cache may lag, but only briefly.
+    verbs.support_question(question, "browser-1")
+    db.session.commit()
+    clock[0] += 0.5
+    assert public_snapshot(live)["questions"][0]["support_count"] == 0
+    clock[0] += 0.6
+    assert public_snapshot(live)["questions"][0]["support_count"] == 1

@@ -5,6 +5,7 @@ import sqlite3
 
 import pytest
 
+from liveqa import broadcast
 from liveqa.extensions import db, socketio
 from liveqa.models import QuestionStatus, SessionStatus
 from tests.conftest import ON_POSTGRES, PASSWORD, login
@@ -103,3 +104,12 @@ def test_request_bodies_are_read_before_any_query(client, seeded):
     )
     assert response.status_code == 200
     assert body.read_in_transaction and not any(body.read_in_transaction)
+
+
+def test_support_tallies_are_read_without_the_write_lock(app, seeded, writer_elsewhere):
+    session_id, question_id, _username = seeded
+    tallies = broadcast.coalescer(app)
+    tallies.mark([(session_id, question_id)])
+    writer_elsewhere["hold"]()
+    # A writer's BEGIN IMMEDIATE would wait out the lock and raise DatabaseBusy.
+    assert tallies.flush() == 1

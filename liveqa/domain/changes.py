@@ -10,6 +10,7 @@ from liveqa.models import LiveSession
 
 PENDING_KEY = "liveqa_pending_changes"
 TALLY_KEY = "liveqa_pending_tallies"
+TRACKING_KEY = "liveqa_pending_tracking"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,18 @@ def pending_tallies(session) -> set[tuple[int, int]]:
     return set(session.info.get(TALLY_KEY, ()))
 
 
+def record_tracking(question_id: int) -> None:
+    """Tell QUESTION_ID's followers (by tracking code) about it, without a board change."""
+    # For bulk moves (closing a session): boards reload on the one session change, so
+    # numbering every question would only make each board redraw hundreds of times.
+    db.session.info.setdefault(TRACKING_KEY, {})[question_id] = None
+
+
+def pending_tracking(session) -> list[int]:
+    """Return the ids of questions whose followers are to be told, in recorded order."""
+    return list(session.info.get(TRACKING_KEY, ()))
+
+
 def pending_changes(session) -> list[Change]:
     """Return the changes queued in SESSION, oldest first."""
     return list(session.info.get(PENDING_KEY, ()))
@@ -60,3 +73,4 @@ def clear_pending(session) -> None:
     """Forget the changes queued in SESSION."""
     session.info.pop(PENDING_KEY, None)
     session.info.pop(TALLY_KEY, None)
+    session.info.pop(TRACKING_KEY, None)

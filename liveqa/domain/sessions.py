@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from liveqa.domain.audit import question_state, record_audit
-from liveqa.domain.changes import record_change
+from liveqa.domain.changes import record_change, record_tracking
 from liveqa.domain.errors import Conflict, ValidationError
 from liveqa.domain.lifecycle import OPEN_STATUSES, transition
 from liveqa.domain.questions import follow_up_due_default
@@ -133,12 +133,13 @@ def close_session(
             )
         record_audit(actor, outcome, question=question, before=before)
     db.session.flush()
-    if disposition == CARRY_OVER and following.status != SS.SCHEDULED:
-        # An already open session never runs open_session again: receive the questions now.
-        _receive_carried(following, actor)
-    # Numbered only now that every question row is written (see the lock order above).
+    # An already open session never runs open_session again: receive the questions now,
+    # and have its boards reload to show them.
+    carried_now = disposition == CARRY_OVER and following.status != SS.SCHEDULED
+    if carried_now and _receive_carried(following, actor):
+        record_change(following.id, "session.questions_carried_in")
     for question in unfinished:
-        record_change(live_session.id, f"question.{outcome}", question.id)
+        record_tracking(question.id)
     summary = {
         "disposition": disposition,
         "questions": len(unfinished),
@@ -151,7 +152,7 @@ def close_session(
 
 
 def _receive_carried(live_session: LiveSession, actor: User | None) -> list[Question]:
-    """Bring the questions carried over to LIVE_SESSION into its queue, one change each."""
+    """Bring the questions carried over to LIVE_SESSION into its queue; tell their askers."""
     carried = db.session.scalars(
         select(Question)
         .where(
@@ -177,7 +178,7 @@ def _receive_carried(live_session: LiveSession, actor: User | None) -> list[Ques
         record_audit(actor, "carried_in", question=question, before=before)
     db.session.flush()
     for question in carried:
-        record_change(live_session.id, "question.carried_in", question.id)
+        record_tracking(question.id)
     return carried
 
 
