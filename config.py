@@ -88,7 +88,8 @@ class Config:
     # Wrong tracking codes looked up per address per minute before lookups are refused:
     # a limit on guessing other people's codes. 0 disables it.
     TRACKING_FAILURES_PER_MINUTE = _env_int("TRACKING_FAILURES_PER_MINUTE", 30)
-    # Wrong staff passwords per address per minute before log-ins are refused (0: no limit).
+    # Failed log-ins a minute for one user name from one address, before that pair is
+    # refused (five times as many for one address in all). 0: no limit.
     LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
     SUPPORT_TALLY_INTERVAL = 1.0
     # Seconds one built public snapshot serves every board asking for the same seq.

@@ -59,6 +59,13 @@ class SlidingWindowLimiter:
                 return max(hits[0] + self.window - now, 0.001)
             return 0.0
 
+    def give_back(self, key: str) -> None:
+        """Forget KEY's latest hit, counted for an attempt that proved harmless."""
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits:
+                hits.pop()
+
     def reset(self) -> None:
         """Forget every hit."""
         with self._lock:
@@ -89,7 +96,6 @@ def check_submit_rate(key: str) -> None:
 # Failures counted per address: guessing fails nearly always, a real user nearly never.
 FAILURE_LIMITS = {
     "lookup": "TRACKING_FAILURES_PER_MINUTE",  # well-formed but unknown tracking codes
-    "login": "LOGIN_FAILURES_PER_MINUTE",  # wrong staff passwords
 }
 
 
@@ -105,5 +111,40 @@ def check_failures(kind: str, key: str) -> None:
 
 
 def count_failure(kind: str, key: str) -> None:
-    """Count one failure at KIND ("lookup" or "login") by KEY."""
+    """Count one failure at KIND ("lookup") by KEY."""
     _failures(kind).hit(key)
+
+
+# Staff behind one municipal address each get LOGIN_FAILURES_PER_MINUTE for their own user
+# name; the address as a whole gets this many times that, so it cannot try many names.
+LOGIN_ADDRESS_FACTOR = 5
+
+
+def _login_counts(address: str, username: str) -> list[tuple[SlidingWindowLimiter, str]]:
+    per_name = current_app.config["LOGIN_FAILURES_PER_MINUTE"]
+    # Normalised as authenticate() looks the name up: "Mod " and "mod" are one account.
+    name = (username or "").strip().lower()
+    return [
+        (limiter("login_address_failures", per_name * LOGIN_ADDRESS_FACTOR), address),
+        (limiter("login_failures", per_name), f"{address}\n{name}"),
+    ]
+
+
+def start_login(address: str, username: str) -> None:
+    """Count a log-in attempt by ADDRESS as USERNAME; raise RateLimited above the limits."""
+    # Counted before the password check, which yields: attempts sent at once would all
+    # pass a look that only counted finished failures.
+    counted = []
+    for window, key in _login_counts(address, username):
+        wait = window.hit(key)
+        if wait:
+            for taken, taken_key in counted:
+                taken.give_back(taken_key)
+            raise RateLimited(details={"retry_after": math.ceil(wait)})
+        counted.append((window, key))
+
+
+def login_succeeded(address: str, username: str) -> None:
+    """Give back the attempt start_login counted: a right password is not guessing."""
+    for window, key in _login_counts(address, username):
+        window.give_back(key)

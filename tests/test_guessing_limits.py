@@ -7,6 +7,7 @@ from liveqa import create_app
 from liveqa.domain.tracking import check_digit
 from liveqa.extensions import db, socketio
 from liveqa.models import QuestionStatus
+from liveqa.ratelimit import SlidingWindowLimiter
 from tests.conftest import PASSWORD, login
 
 # Well-formed (valid check digit) but unknown codes: what guessing produces.
@@ -78,19 +79,101 @@ def test_proxy_hops_setting_installs_the_proxy_fix(tmp_path):
     assert not isinstance(create_app("test").wsgi_app, ProxyFix)
 
 
-@pytest.mark.parametrize("via", ["api", "page"])
-def test_log_ins_are_refused_after_too_many_wrong_passwords(app, client, factory, via):
+def attempt(client, via, username, password, address="127.0.0.1") -> int:
+    """Try to log in through the API or the login page; return the status code."""
+    environ = {"REMOTE_ADDR": address}
+    if via == "api":
+        return login(client, username, password, environ_base=environ).status_code
+    form = {"username": username, "password": password}
+    return client.post("/login", data=form, environ_base=environ).status_code
+
+
+def logged_in(via) -> int:
+    return 200 if via == "api" else 303
+
+
+@pytest.fixture
+def two_failures_a_minute(app):
+    """Allow two wrong passwords a minute per user name (ten per address)."""
     app.config["LOGIN_FAILURES_PER_MINUTE"] = 2
-    user = factory.user("moderator", username="mod")
+
+
+VIAS = pytest.mark.parametrize("via", ["api", "page"])
+
+
+@VIAS
+def test_log_ins_are_refused_after_too_many_wrong_passwords(
+    client, factory, two_failures_a_minute, via
+):
+    name = factory.user("moderator", username="mod").username
+    db.session.commit()
+    ok = logged_in(via)
+
+    # Successes, before and between the failures, do not count.
+    assert attempt(client, via, name, PASSWORD) == ok
+    assert attempt(client, via, name, "wrong-password") == 401
+    assert [attempt(client, via, name, PASSWORD) for _ in range(3)] == [ok] * 3
+    assert attempt(client, via, " MOD ", "wrong-password") == 401  # the same account
+    assert attempt(client, via, name, PASSWORD) == 429
+
+
+@VIAS
+def test_log_ins_sent_at_once_cannot_pass_the_limit(
+    app, client, factory, two_failures_a_minute, via
+):
+    name = factory.user("moderator", username="mod").username
+    db.session.commit()
+    checked, statuses = [], []
+
+    def send():
+        place = len(statuses)
+        statuses.append(None)  # the attempt counts as sent from here on
+        statuses[place] = attempt(client, via, name, "wrong-password")
+
+    def run_blocking(function, *args):
+        # Every remaining attempt arrives while this one's password check is still to come.
+        checked.append(args)
+        while len(statuses) < 5:
+            send()
+        return function(*args)
+
+    app.config["RUN_BLOCKING"] = run_blocking
+    send()
+
+    assert len(checked) == 2
+    assert sorted(statuses) == [401, 401, 429, 429, 429]
+
+
+@VIAS
+def test_one_users_wrong_passwords_do_not_lock_out_a_colleague(
+    client, factory, two_failures_a_minute, via
+):
+    guessed = factory.user("moderator", username="mod").username
+    colleague = factory.user("operator", username="op").username
     db.session.commit()
 
-    def attempt(password):
-        if via == "api":
-            return login(client, user.username, password).status_code
-        form = {"username": user.username, "password": password}
-        return client.post("/login", data=form).status_code
+    assert [attempt(client, via, guessed, "wrong-password") for _ in range(2)] == [401, 401]
+    assert attempt(client, via, guessed, PASSWORD) == 429
+    assert attempt(client, via, colleague, "wrong-password") == 401
+    assert attempt(client, via, colleague, PASSWORD) == logged_in(via)
 
-    ok = 200 if via == "api" else 303
-    assert attempt(PASSWORD) == ok  # successes do not count
-    assert [attempt("wrong-password"), attempt("wrong-password")] == [401, 401]
-    assert attempt(PASSWORD) == 429
+
+@VIAS
+def test_one_address_cannot_try_many_user_names(client, factory, two_failures_a_minute, via):
+    name = factory.user("moderator", username="mod").username
+    db.session.commit()
+
+    tries = [attempt(client, via, f"user{n}", "wrong-password") for n in range(10)]
+    assert tries == [401] * 10
+    assert attempt(client, via, name, PASSWORD) == 429
+    assert attempt(client, via, name, PASSWORD, address="10.0.0.9") == logged_in(via)
+
+
+def test_a_hit_given_back_frees_its_place():
+    limiter = SlidingWindowLimiter(2, window=60, clock=lambda: 0.0)
+    assert [limiter.hit("a"), limiter.hit("a")] == [0, 0]
+    assert limiter.hit("a") > 0
+    limiter.give_back("a")
+    limiter.give_back("b")  # nothing to give back: harmless
+    assert limiter.hit("a") == 0
+    assert limiter.hit("a") > 0

@@ -150,6 +150,31 @@ def test_js_off_resubmit_with_the_same_key_stores_one_question(client, live):
     assert question_count() == 1
 
 
+def test_js_off_form_sent_again_with_other_text_asks_a_new_question(client, live):
+    key = {"idempotency_key": "back-key-123"}
+    first = client.post("/", data=key | {"text": "Fix the lights"})
+    # The citizen goes Back, edits the text and sends the same form again, twice.
+    edited = [client.post("/", data=key | {"text": "Fix the lights on Emam street"}) for _ in "ab"]
+    again = client.post("/", data=key | {"text": "Fix the lights"})
+
+    statuses = [r.status_code for r in (first, *edited, again)]
+    assert statuses == [303, 303, 303, 303]
+    assert edited[0].headers["Location"] != first.headers["Location"]
+    assert edited[-1].headers["Location"] == edited[0].headers["Location"]
+    assert again.headers["Location"] == first.headers["Location"]
+    texts = db.session.scalars(select(Question.text).order_by(Question.id)).all()
+    assert texts == ["Fix the lights", "Fix the lights on Emam street"]
+
+
+def test_api_still_refuses_a_key_reused_with_other_text(client, live):
+    key = {"idempotency_key": "api-key-1234"}
+    url = f"/api/v1/sessions/{live.id}/questions"
+    assert client.post(url, json=key | {"text": "Fix the lights"}).status_code == 201
+    refused = client.post(url, json=key | {"text": "Another question"})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "idempotency_key_reused"
+
+
 @pytest.mark.parametrize(
     ("form", "message"),
     [

@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from liveqa.domain import questions as verbs
 from liveqa.domain.changes import record_change
@@ -92,6 +92,41 @@ def test_closing_waits_for_a_moderator_instead_of_deadlocking(app, factory):
     # Closing acted on the edited question rather than failing as stale.
     assert second.status == S.UNANSWERED
     assert second.edited_text == "متن ویرایش‌شده"
+
+
+def test_merging_into_an_older_question_while_closing_does_not_deadlock(app, factory):
+    live = factory.session(SessionStatus.LIVE)
+    target = factory.question(live, S.APPROVED)
+    source = factory.question(live, S.APPROVED)
+    assert source.id > target.id  # the order in which merging once wrote against closing
+    ids = live.id, source.id, target.id, factory.user("moderator").id
+    live_id, source_id, target_id, moderator_id = ids
+    # A supporter who follows the source makes the merge write the target's count too.
+    verbs.support_question(source, "browser-1")
+    db.session.commit()
+
+    def merge():
+        question, into = db.session.get(Question, source_id), db.session.get(Question, target_id)
+        return verbs.merge_question(question, into, db.session.get(User, moderator_id))
+
+    # Closing locks the session's questions in id order and has got as far as the target...
+    db.session.execute(select(Question.id).where(Question.id == target_id).with_for_update())
+    merging = Rival(app, merge)
+    merging.start()
+    wait_until_blocked()
+    # ...and now wants the source: the merge must not be holding it while it waits.
+    summary = close_session(
+        db.session.get(LiveSession, live_id), db.session.get(User, moderator_id)
+    )
+    db.session.commit()
+
+    merging.finish()
+    assert summary["questions"] == 2
+    # The merge then finds the source closed: refused as a conflict, not a deadlock.
+    assert isinstance(merging.error, DomainError), repr(merging.error)
+    db.session.expire_all()
+    assert db.session.get(Question, source_id).status == S.UNANSWERED
+    assert db.session.get(Question, target_id).status == S.UNANSWERED
 
 
 @pytest.mark.parametrize("same_text", [True, False])

@@ -8,7 +8,7 @@ from liveqa.api.common import bp, json_body, text_field
 from liveqa.auth import json_error
 from liveqa.domain.accounts import authenticate
 from liveqa.extensions import db
-from liveqa.ratelimit import check_failures, count_failure
+from liveqa.ratelimit import login_succeeded, start_login
 from liveqa.serializers import official_json
 
 MAX_CREDENTIAL_CHARS = 256
@@ -31,14 +31,15 @@ def login():
     body = json_body()
     username = text_field(body, "username", MAX_CREDENTIAL_CHARS)
     password = text_field(body, "password", MAX_CREDENTIAL_CHARS)
-    check_failures("login", request.remote_addr or "")
+    address = request.remote_addr or ""
+    start_login(address, username)
     user = authenticate(username, password)
     if user is None:
-        count_failure("login", request.remote_addr or "")
         db.session.rollback()
         return json_error(
             401, "invalid_credentials", _("The user name or password is not correct.")
         )
+    login_succeeded(address, username)
     login_user(user)
     return {"user": user_json(user)}
 

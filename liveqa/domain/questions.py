@@ -1,5 +1,6 @@
 """Question verbs: each checks its transition, flushes, audits and never commits."""
 
+import hashlib
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -120,21 +121,35 @@ def _by_client_key(client_key: str) -> Question | None:
     return db.session.scalar(select(Question).where(Question.client_key == client_key))
 
 
-def _replayed(stored: Question, live_session: LiveSession, text) -> Question:
-    """Return STORED if this request repeats it; refuse a key reused for another question."""
+def _repeats(stored: Question, live_session: LiveSession, text) -> bool:
+    """Return whether a request with TEXT for LIVE_SESSION repeats STORED."""
     try:
         cleaned = required_text(text, "text", MAX_QUESTION_CHARS)
     except ValidationError:
-        cleaned = None
+        return False
     # A carried-over question has moved on; a late retry still names its first session.
-    sessions = {stored.session_id, stored.carried_from_session_id}
-    if cleaned != stored.text or live_session.id not in sessions:
+    return cleaned == stored.text and live_session.id in {
+        stored.session_id,
+        stored.carried_from_session_id,
+    }
+
+
+def _replayed(stored: Question, live_session: LiveSession, text) -> Question:
+    """Return STORED if this request repeats it; refuse a key reused for another question."""
+    if not _repeats(stored, live_session, text):
         raise ValidationError(
             _l("This idempotency key was already used for a different question."),
             code="idempotency_key_reused",
             field="idempotency_key",
         )
     return stored
+
+
+def _key_for_new_text(client_key: str, live_session: LiveSession, text) -> str:
+    """Return the key a form's other TEXT is stored under: sending it twice stays one question."""
+    cleaned = required_text(text, "text", MAX_QUESTION_CHARS)
+    material = f"{client_key}\0{live_session.id}\0{cleaned}".encode()
+    return "form-" + hashlib.sha256(material).hexdigest()[:40]
 
 
 def submit_question(
@@ -148,6 +163,7 @@ def submit_question(
     client_key=None,
     client_id=None,
     operator: User | None = None,
+    on_key_reuse: str = "refuse",
 ) -> tuple[Question, bool]:
     """Store a new question, or return the one already stored under CLIENT_KEY."""
     if client_key is not None:
@@ -158,6 +174,15 @@ def submit_question(
                 field="idempotency_key",
             )
         stored = _by_client_key(client_key)
+        # "new": a browser form sent again after going Back and editing asks a new
+        # question; "refuse" (the API) treats the key as the client's promise of one.
+        if (
+            stored is not None
+            and on_key_reuse == "new"
+            and not _repeats(stored, live_session, text)
+        ):
+            client_key = _key_for_new_text(client_key, live_session, text)
+            stored = _by_client_key(client_key)
         if stored is not None:
             return _replayed(stored, live_session, text), False
     if live_session.status not in (SessionStatus.OPEN, SessionStatus.LIVE):
@@ -260,6 +285,16 @@ def classify_question(
 
 def merge_question(question: Question, target: Question, actor: User, *, version=None):
     """Merge QUESTION into TARGET: its supporters and asker follow TARGET."""
+    # Both rows are written; lock them in id order first, the order close_session locks
+    # a session's questions in, or the two can deadlock on PostgreSQL. The refresh lets
+    # the checks below see what a request that held the locks before us left.
+    db.session.scalars(
+        select(Question)
+        .where(Question.id.in_([question.id, target.id]))
+        .order_by(Question.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     check_version(question, version)
     if target.id == question.id:
         raise ValidationError(_l("A question cannot be merged into itself."), code="merge_self")

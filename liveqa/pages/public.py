@@ -38,7 +38,13 @@ from liveqa.models import (
     SessionStatus,
 )
 from liveqa.pages import bp
-from liveqa.ratelimit import check_failures, check_submit_rate, count_failure
+from liveqa.ratelimit import (
+    check_failures,
+    check_submit_rate,
+    count_failure,
+    login_succeeded,
+    start_login,
+)
 from liveqa.serializers import public_snapshot, question_public, question_tracking
 
 ACCEPTING = (SessionStatus.OPEN, SessionStatus.LIVE)
@@ -119,8 +125,9 @@ def ask():
             raise DomainError(_("There is no session taking questions now."), code="no_session")
         browser = client_id()
         check_submit_rate(browser)
+        # Going Back, editing and sending the form again asks a new question.
         question, _created = submit_question(
-            live_session, **submission_from(form), client_id=browser
+            live_session, **submission_from(form), client_id=browser, on_key_reuse="new"
         )
         db.session.commit()
     except DomainError as error:
@@ -233,16 +240,17 @@ def login():
             return redirect(next_url or _home_for(current_user))
         return render_template("login.html", next_url=next_url, username="", error=None)
     username = request.form.get("username", "")
-    check_failures("login", request.remote_addr or "")
+    address = request.remote_addr or ""
+    start_login(address, username)
     user = authenticate(username, request.form.get("password", ""))
     if user is None:
-        count_failure("login", request.remote_addr or "")
         db.session.rollback()
         error = _("The user name or password is not correct.")
         return (
             render_template("login.html", next_url=next_url, username=username, error=error),
             401,
         )
+    login_succeeded(address, username)
     login_user(user)
     return redirect(next_url or _home_for(user), 303)
 
