@@ -4,7 +4,8 @@ Run as a script (`python tests/realserver.py prepare [--demo]`) it builds the sc
 the database named by LIVEQA_DATABASE_URL with `flask db upgrade`, runs `flask seed-demo`
 (unless LIVEQA_E2E_SEED=own), adds the e2e accounts and a live session, and prints what it
 made as JSON. The test process never imports the app, so nothing of it leaks into the
-servers under test.
+servers under test. `start_demo_server` instead serves the demo data exactly as `make run`
+makes it: `flask db upgrade` and `flask seed-demo` only, with the default demo password.
 """
 
 import atexit
@@ -57,16 +58,18 @@ def _run(cmd, env, log):
     return result.stdout
 
 
-def base_env(database_url: str, **extra) -> dict:
+def base_env(database_url: str, demo_password: str | None = PASSWORD, **extra) -> dict:
     """Return the environment of a server (or CLI) process on DATABASE_URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEQA_")}
     env.update(
         LIVEQA_DATABASE_URL=database_url,
         LIVEQA_SECRET_KEY=SECRET_KEY,
         LIVEQA_SUBMIT_RATE_PER_MINUTE="0",
-        LIVEQA_DEMO_PASSWORD=PASSWORD,
         PYTHONUNBUFFERED="1",
     )
+    # None leaves config.py's default demo password, as a plain `make run` has it.
+    if demo_password is not None:
+        env["LIVEQA_DEMO_PASSWORD"] = demo_password
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -111,6 +114,7 @@ class RealServer:
     port: int = field(default_factory=free_port)
     env_extra: dict = field(default_factory=dict)
     name: str = "server"
+    demo_password: str | None = PASSWORD
     process: subprocess.Popen | None = None
     starts: int = 0
 
@@ -130,6 +134,7 @@ class RealServer:
     def env(self, allowed_origins=None) -> dict:
         return base_env(
             self.database_url,
+            demo_password=self.demo_password,
             LIVEQA_ALLOWED_ORIGINS=allowed_origins or self.origin,
             **self.env_extra,
         )
@@ -227,6 +232,20 @@ def start_servers(tmp_path: Path, count=1, env_extra=None, database_url=None, us
             server.stop()
         raise
     return servers, info
+
+
+def start_demo_server(workdir: Path) -> RealServer:
+    """Start a server on a database made as `make run` makes it: migrations and demo data only."""
+    database = workdir / "demo.db"
+    database_url = f"sqlite:///{database}"
+    # The Makefile's own commands, with neither e2e accounts nor a session made live.
+    env = base_env(database_url, demo_password=None, LIVEQA_ASYNC_MODE="threading")
+    flask = [sys.executable, "-m", "flask", "--app", "liveqa"]
+    log = workdir / "seed.log"
+    _run([*flask, "db", "upgrade", "-d", str(MIGRATIONS)], env, log)
+    _run([*flask, "seed-demo", "--if-empty"], env, log)
+    server = RealServer(database_url, workdir, name="demo", demo_password=None)
+    return server.start()
 
 
 def wait_for(predicate, timeout: float = 15.0):
