@@ -38,11 +38,6 @@ def json_error(status: int, code: str, message: str, **extra):
     return response
 
 
-def has_role(user, roles) -> bool:
-    """Return whether USER is logged-in staff with one of ROLES."""
-    return bool(getattr(user, "is_authenticated", False)) and user.role in roles
-
-
 def roles_required(*roles: Role):
     """Let only logged-in staff with one of ROLES through (401/403 or the login page)."""
     allowed = frozenset(roles) or STAFF_ROLES

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import render_template
+from flask import make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from liveqa.auth import is_api_request, json_error
 from liveqa.database import DatabaseBusy
-from liveqa.domain.errors import DomainError
+from liveqa.domain.errors import DomainError, RateLimited
 from liveqa.extensions import db
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,23 @@ def _respond(status: int, code: str, message: str, **extra):
     )
 
 
+def domain_error_response(error: DomainError, field: str | None = None):
+    """Answer a domain refusal; FIELD renames the field to how the request named it."""
+    response = make_response(
+        _respond(
+            error.status,
+            error.code,
+            str(error.message),
+            field=field or error.field,
+            details=error.details or None,
+        )
+    )
+    retry_after = error.details.get("retry_after") if isinstance(error, RateLimited) else None
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def _http_message(status: int) -> str:
     messages = {
         400: _("The request was not understood."),
@@ -55,15 +72,7 @@ def _http_message(status: int) -> str:
 def register_error_handlers(app) -> None:
     """Map domain, HTTP and database errors to responses; never a 500 for bad input."""
 
-    @app.errorhandler(DomainError)
-    def _domain(error: DomainError):
-        return _respond(
-            error.status,
-            error.code,
-            str(error.message),
-            field=error.field,
-            details=error.details or None,
-        )
+    app.register_error_handler(DomainError, domain_error_response)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):

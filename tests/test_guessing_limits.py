@@ -177,3 +177,11 @@ def test_a_hit_given_back_frees_its_place():
     limiter.give_back("b")  # nothing to give back: harmless
     assert limiter.hit("a") == 0
     assert limiter.hit("a") > 0
+
+
+def test_pages_say_when_to_retry_too(app, client, limited):
+    for code in WRONG[:2]:
+        client.get(f"/track/{code}")
+    refused = client.get(f"/track/{limited}")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1

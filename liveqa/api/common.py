@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
-from liveqa.auth import json_error
-from liveqa.domain.errors import DomainError, NotFound, RateLimited, ValidationError
+from liveqa.domain.errors import DomainError, NotFound, ValidationError
 from liveqa.domain.text import local_number
 from liveqa.domain.validation import MAX_ID, optional_id
+from liveqa.errors import domain_error_response
 from liveqa.extensions import db
 from liveqa.i18n import current_locale
 from liveqa.models import LiveSession, Question, User
@@ -98,17 +98,7 @@ _FIELD_NAMES = {"category": "category_id", "district": "district_id", "official"
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError):
     """Answer a domain refusal in the error shape, naming fields as the request did."""
-    db.session.rollback()
-    response = json_error(
-        error.status,
-        error.code,
-        str(error.message),
-        field=_FIELD_NAMES.get(error.field, error.field),
-        details=error.details or None,
-    )
-    if isinstance(error, RateLimited) and error.details.get("retry_after"):
-        response.headers["Retry-After"] = str(error.details["retry_after"])
-    return response
+    return domain_error_response(error, field=_FIELD_NAMES.get(error.field))
 
 
 @bp.after_request

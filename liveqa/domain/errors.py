@@ -58,12 +58,6 @@ class InvalidTransition(Conflict):
         )
 
 
-class Busy(DomainError):
-    status = 503
-    code = "busy"
-    default_message = _l("The server is busy; please try again in a moment.")
-
-
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
