@@ -5,17 +5,26 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from liveqa.auth import roles_required
+from liveqa.auth import permission_required
+from liveqa.domain.labels import REJECT_REASON, served_labels
+from liveqa.domain.permissions import (
+    can_triage,
+    can_use_desk,
+    can_use_panel,
+    is_official,
+    is_operator,
+    page_user,
+)
 from liveqa.domain.sessions import find_current_session, next_session_after
 from liveqa.extensions import db
-from liveqa.models import Category, District, Official, RejectReason, Role
+from liveqa.models import Category, District, Official, RejectReason
 from liveqa.pages import bp
 from liveqa.serializers import (
-    REJECT_REASON_LABELS,
     category_json,
     district_json,
     official_json,
     session_json,
+    session_staff,
 )
 
 API_PREFIX = "/api/v1"
@@ -131,11 +140,6 @@ def panel_strings() -> dict:
     }
 
 
-def _official_id(user) -> int | None:
-    official = getattr(user, "official", None)
-    return official.id if official is not None else None
-
-
 def page_data(live_session) -> dict:
     """Return what a staff page embeds as JSON: session, lookups and the current user."""
     following = next_session_after(live_session) if live_session is not None else None
@@ -146,26 +150,21 @@ def page_data(live_session) -> dict:
     )
     return {
         "api": API_PREFIX,
-        "session": session_json(live_session),
+        "session": session_staff(live_session),
         "next_session": session_json(following),
         "categories": [category_json(c) for c in categories],
         "districts": [district_json(d) for d in districts],
         "officials": [official_json(o) for o in officials],
         "reject_reasons": [
-            {"value": reason.value, "label": str(REJECT_REASON_LABELS[reason])}
-            for reason in RejectReason
+            {"value": reason.value, "label": str(REJECT_REASON[reason])} for reason in RejectReason
         ],
-        "user": {
-            "id": current_user.id,
-            "display_name": current_user.display_name,
-            "role": current_user.role.value,
-            "official_id": _official_id(current_user),
-        },
+        "labels": served_labels(),
+        "user": page_user(current_user),
     }
 
 
 @bp.get("/moderate")
-@roles_required(Role.ADMIN, Role.MODERATOR, Role.OPERATOR)
+@permission_required(can_use_desk)
 def moderate():
     """Show the moderator desk: the live queue, triage, session controls, 137 entry."""
     live_session = find_current_session()
@@ -175,14 +174,14 @@ def moderate():
         live_session=live_session,
         data=data,
         strings=desk_strings(),
-        can_triage=current_user.role in (Role.ADMIN, Role.MODERATOR),
-        is_operator=current_user.role == Role.OPERATOR,
+        can_triage=can_triage(current_user),
+        is_operator=is_operator(current_user),
         reject_reasons=data["reject_reasons"],
     )
 
 
 @bp.get("/panel")
-@roles_required(Role.OFFICIAL, Role.ADMIN, Role.MODERATOR)
+@permission_required(can_use_panel)
 def panel():
     """Show the official's panel: routed questions, on air, the answer form."""
     live_session = find_current_session()
@@ -191,5 +190,5 @@ def panel():
         live_session=live_session,
         data=page_data(live_session),
         strings=panel_strings(),
-        is_official=current_user.role == Role.OFFICIAL,
+        is_official=is_official(current_user),
     )
