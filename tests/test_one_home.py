@@ -37,7 +37,11 @@ def _role_literals(tree: ast.AST) -> list[int]:
             and node.attr.isupper()
         ):
             found.append(node.lineno)
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Role":
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "Role"
+            and any(isinstance(arg, ast.Constant) for arg in node.args)
+        ):
             found.append(node.lineno)
         elif isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
@@ -73,6 +77,7 @@ def test_the_role_check_finds_role_literals():
     for sample in samples:
         assert _role_literals(ast.parse(sample)), sample
     assert _role_literals(ast.parse("choices = [r.value for r in Role]")) == []
+    assert _role_literals(ast.parse("role = Role(given)")) == []
 
 
 ROLE_IN_JS = re.compile(

@@ -23,6 +23,8 @@ TRIAGE = frozenset({Role.ADMIN, Role.MODERATOR})
 DESK = TRIAGE | {Role.OPERATOR}
 ON_AIR = TRIAGE | {Role.OFFICIAL}
 SESSION_RUNNERS = TRIAGE
+# The role of an official's own account (create-user and the demo seed make them).
+OFFICIAL_ACCOUNT = Role.OFFICIAL
 
 
 class Verb(StrEnum):
@@ -225,7 +227,7 @@ def can_follow_official(user, official_id: int | None) -> bool:
 
 def needs_official_profile(role) -> bool:
     """Return whether an account of ROLE answers as an official (and needs a profile)."""
-    return Role(role) == Role.OFFICIAL
+    return Role(role) == OFFICIAL_ACCOUNT
 
 
 def home_page(user) -> str:
@@ -234,13 +236,22 @@ def home_page(user) -> str:
 
 
 def page_user(user) -> dict:
-    """Return what a staff page's scripts know of USER: who, and which lists are theirs."""
+    """Return who USER is, as a staff page's scripts know them."""
     official = getattr(user, "official", None)
     return {
         "id": user.id,
         "display_name": user.display_name,
         "role": user.role.value,
         "official_id": official.id if official is not None else None,
+    }
+
+
+def page_access(user) -> dict:
+    """Return what a staff page's scripts may draw for USER: whose lists, which screens."""
+    return {
         "audience": audience(user),
         "is_official": is_official(user),
+        "can_triage": can_triage(user),
+        "can_enter_questions": can_enter_questions(user),
+        "can_run_session": can_run_session(user),
     }

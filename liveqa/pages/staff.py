@@ -7,17 +7,20 @@ from sqlalchemy import select
 
 from liveqa.auth import permission_required
 from liveqa.domain.labels import REJECT_REASON, served_labels
+from liveqa.domain.lifecycle import FINISHED, OPEN_STATUSES
 from liveqa.domain.permissions import (
+    MERGE_INTO,
     can_triage,
     can_use_desk,
     can_use_panel,
     is_official,
     is_operator,
+    page_access,
     page_user,
 )
 from liveqa.domain.sessions import find_current_session, next_session_after
 from liveqa.extensions import db
-from liveqa.models import Category, District, Official, RejectReason
+from liveqa.models import Category, District, Official, QuestionStatus, RejectReason
 from liveqa.pages import bp
 from liveqa.serializers import (
     category_json,
@@ -159,7 +162,13 @@ def page_data(live_session) -> dict:
             {"value": reason.value, "label": str(REJECT_REASON[reason])} for reason in RejectReason
         ],
         "labels": served_labels(),
+        "lifecycle": {
+            "open": [s.value for s in QuestionStatus if s in OPEN_STATUSES],
+            "finished": [s.value for s in QuestionStatus if s in FINISHED],
+            "merge_into": [s.value for s in QuestionStatus if s in MERGE_INTO],
+        },
         "user": page_user(current_user),
+        "access": page_access(current_user),
     }
 
 
