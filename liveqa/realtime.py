@@ -14,11 +14,9 @@ from liveqa import rooms
 from liveqa.database import DatabaseBusy, reading_only
 from liveqa.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from liveqa.domain.permissions import can_follow_official, can_use_desk, is_official
-from liveqa.domain.questions import find_question_by_code
-from liveqa.domain.tracking import parse_code
+from liveqa.domain.questions import find_tracked_question
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Official, User
-from liveqa.ratelimit import check_failures, count_failure
 from liveqa.serializers import question_tracking
 
 log = logging.getLogger(__name__)
@@ -184,23 +182,21 @@ def on_track(data=None):
     """Follow one question by its tracking code; ack with its tracking view."""
     data = _payload(data)
     state = _state()
-    address = request.remote_addr or ""
-    check_failures("lookup", address)
-    raw = data.get("code")
-    code = parse_code(raw) if isinstance(raw, str) and len(raw) <= MAX_CODE_CHARS else None
-    if code is None:
-        raise ValidationError(
-            _("This is not a valid tracking code."), code="invalid_code", field="code"
-        )
-    if code not in state.tracked and len(state.tracked) >= MAX_TRACKED_CODES:
-        raise ValidationError(
-            _("Too many questions followed on one connection."), code="too_many_codes"
-        )
-    try:
-        question = find_question_by_code(code)
-    except NotFound:
-        count_failure("lookup", address)
-        raise
+
+    def room_for(code):
+        if code not in state.tracked and len(state.tracked) >= MAX_TRACKED_CODES:
+            raise ValidationError(
+                _("Too many questions followed on one connection."), code="too_many_codes"
+            )
+
+    question = find_tracked_question(
+        data.get("code"),
+        request.remote_addr or "",
+        malformed_as_unknown=False,
+        max_chars=MAX_CODE_CHARS,
+        before_lookup=room_for,
+    )
+    code = question.tracking_code
     join_room(rooms.tracking_room(code))
     state.tracked.add(code)
     return _ok(question=question_tracking(question))

@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from liveqa.domain.labels import QUESTION_STATUS_PUBLIC, REJECT_REASON
-from liveqa.domain.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES
+from liveqa.domain.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES, accepts_questions
 from liveqa.domain.permissions import question_actions, session_actions
 from liveqa.domain.tracking import display_code
 from liveqa.extensions import db
@@ -103,6 +103,7 @@ def session_json(live_session: LiveSession | None) -> dict | None:
         "id": live_session.id,
         "title": live_session.title,
         "status": live_session.status.value,
+        "accepting_questions": accepts_questions(live_session),
         "starts_at": iso(live_session.starts_at),
         "ends_at": iso(live_session.ends_at),
         "edition": {"id": edition.id, "number": edition.number, "title": edition.title},

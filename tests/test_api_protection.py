@@ -6,9 +6,9 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
+from liveqa.domain.limits import SlidingWindowLimiter
 from liveqa.extensions import db
 from liveqa.models import Question, QuestionStatus, SessionStatus
-from liveqa.ratelimit import SlidingWindowLimiter
 from tests.conftest import (
     PASSWORD,
     Factory,

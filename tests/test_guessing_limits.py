@@ -4,10 +4,10 @@ import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from liveqa import create_app
+from liveqa.domain.limits import SlidingWindowLimiter
 from liveqa.domain.tracking import check_digit
 from liveqa.extensions import db, socketio
 from liveqa.models import QuestionStatus
-from liveqa.ratelimit import SlidingWindowLimiter
 from tests.conftest import PASSWORD, login
 
 # Well-formed (valid check digit) but unknown codes: what guessing produces.

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from liveqa import realtime, rooms
-from liveqa.domain.tracking import display_code
+from liveqa.domain.tracking import display_code, parse_code
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Question, QuestionStatus, SessionStatus
 from tests.conftest import connect, idle
@@ -229,7 +229,7 @@ def test_track_refuses_bad_and_unknown_codes(app, factory):
     assert emit(sock, "track", {"code": 12345678})["error"]["code"] == "invalid_code"
     assert emit(sock, "track", {"code": "1" * 5000})["error"]["code"] == "invalid_code"
     assert emit(sock, "track", "nope")["error"]["code"] == "bad_request"
-    unknown = "1234567" + next(d for d in "0123456789" if realtime.parse_code("1234567" + d))
+    unknown = "1234567" + next(d for d in "0123456789" if parse_code("1234567" + d))
     assert emit(sock, "track", {"code": unknown})["error"]["code"] == "unknown_code"
     assert socket_rooms(sock) == set()
 

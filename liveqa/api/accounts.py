@@ -6,9 +6,8 @@ from flask_login import current_user, login_user, logout_user
 
 from liveqa.api.common import bp, json_body, text_field
 from liveqa.auth import json_error
-from liveqa.domain.accounts import authenticate
+from liveqa.domain.accounts import log_in
 from liveqa.extensions import db
-from liveqa.ratelimit import login_succeeded, start_login
 from liveqa.serializers import official_json
 
 MAX_CREDENTIAL_CHARS = 256
@@ -31,15 +30,12 @@ def login():
     body = json_body()
     username = text_field(body, "username", MAX_CREDENTIAL_CHARS)
     password = text_field(body, "password", MAX_CREDENTIAL_CHARS)
-    address = request.remote_addr or ""
-    start_login(address, username)
-    user = authenticate(username, password)
+    user = log_in(username, password, request.remote_addr or "")
     if user is None:
         db.session.rollback()
         return json_error(
             401, "invalid_credentials", _("The user name or password is not correct.")
         )
-    login_succeeded(address, username)
     login_user(user)
     return {"user": user_json(user)}
 

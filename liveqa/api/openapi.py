@@ -101,6 +101,7 @@ def _schemas() -> dict:
             "id": ID,
             "title": STRING,
             "status": _enum(SessionStatus),
+            "accepting_questions": {"type": "boolean", "description": "Questions may be sent now."},
             "starts_at": DATE_TIME,
             "ends_at": DATE_TIME,
             "edition": _object({"id": ID, "number": INTEGER, "title": STRING}),

@@ -1,7 +1,6 @@
 """Public endpoints: sessions, the board, tracking, submitting and supporting."""
 
 from flask import request
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from liveqa.api import openapi
@@ -9,12 +8,9 @@ from liveqa.api.common import bp, commit_with, json_body, load_question, load_se
 from liveqa.auth import client_id
 from liveqa.domain import questions as verbs
 from liveqa.domain.board import board_questions
-from liveqa.domain.errors import NotFound
 from liveqa.domain.sessions import find_current_session, find_next_session
-from liveqa.domain.tracking import parse_code
 from liveqa.extensions import db
 from liveqa.models import Category, District, Official
-from liveqa.ratelimit import check_failures, check_submit_rate, count_failure
 from liveqa.serializers import (
     category_json,
     district_json,
@@ -61,16 +57,7 @@ def session_snapshot(session_id):
 @bp.get("/questions/<code>")
 def track_question(code):
     """Return a question by its tracking code (any digit script)."""
-    check_failures("lookup", request.remote_addr or "")
-    canonical = parse_code(code)
-    if canonical is None:
-        # A typo fails the check digit; only well-formed unknown codes look like guessing.
-        raise NotFound(_("No question has this tracking code."), code="unknown_code")
-    try:
-        question = verbs.find_question_by_code(canonical)
-    except NotFound:
-        count_failure("lookup", request.remote_addr or "")
-        raise
+    question = verbs.find_tracked_question(code, request.remote_addr or "")
     return {"question": question_tracking(question)}
 
 
@@ -79,10 +66,12 @@ def submit_question(session_id):
     """Store a citizen's question; a repeated idempotency key returns the first one."""
     body = json_body()
     live_session = load_session(session_id)
-    browser = client_id()
-    check_submit_rate(browser)
-    fields = verbs.submission_from(body, request.headers.get("Idempotency-Key"))
-    question, created = verbs.submit_question(live_session, **fields, client_id=browser)
+    question, created = verbs.submit_from(
+        live_session,
+        body,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        client_id=client_id(),
+    )
     return commit_with({"question": question_tracking(question)}, 201 if created else 200)
 
 

@@ -173,8 +173,12 @@ def operator_question(session_id):
     """Store a question phoned in to 137, entered by the logged-in operator."""
     body = json_body()
     live_session = load_session(session_id)
-    fields = verbs.submission_from(body, request.headers.get("Idempotency-Key"))
-    question, created = verbs.submit_question(live_session, **fields, operator=actor())
+    question, created = verbs.submit_from(
+        live_session,
+        body,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        operator=actor(),
+    )
     return commit_with({"question": question_tracking(question)}, 201 if created else 200)
 
 

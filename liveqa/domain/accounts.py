@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from liveqa.database import reading_only
 from liveqa.domain.errors import Conflict, ValidationError
+from liveqa.domain.limits import login_succeeded, start_login
 from liveqa.domain.text import local_number
 from liveqa.extensions import db
 from liveqa.models import Role, User
@@ -78,4 +79,14 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if user is None or not user.active:
         return None
+    return user
+
+
+def log_in(username: str, password: str, address: str) -> User | None:
+    """Return the user a log-in from ADDRESS names, or None; raise RateLimited if guessing."""
+    # Counted before the password check (see start_login); a right password gives it back.
+    start_login(address, username)
+    user = authenticate(username, password)
+    if user is not None:
+        login_succeeded(address, username)
     return user

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from liveqa.domain.errors import InvalidTransition
 from liveqa.domain.labels import QUESTION_STATUS
-from liveqa.models import Question, QuestionStatus, SessionStatus
+from liveqa.models import LiveSession, Question, QuestionStatus, SessionStatus
 
 S = QuestionStatus
 SS = SessionStatus
@@ -33,6 +33,8 @@ SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
     SS.CLOSED: frozenset(),
 }
 SESSION_VERBS = {"open": SS.OPEN, "start": SS.LIVE, "close": SS.CLOSED}
+# The session statuses in which citizens and operators may send questions.
+ACCEPTING_QUESTIONS = frozenset({SS.OPEN, SS.LIVE})
 
 FINISHED = frozenset(s for s, targets in TRANSITIONS.items() if not targets) | {S.CARRIED_OVER}
 OPEN_STATUSES = frozenset(S) - FINISHED
@@ -63,6 +65,11 @@ def refusal(current: QuestionStatus, target: QuestionStatus) -> InvalidTransitio
 def can_transition(current: QuestionStatus, target: QuestionStatus) -> bool:
     """Return whether the table allows CURRENT -> TARGET."""
     return target in TRANSITIONS[current]
+
+
+def accepts_questions(live_session: LiveSession | None) -> bool:
+    """Return whether LIVE_SESSION (None: there is none) is taking questions now."""
+    return live_session is not None and live_session.status in ACCEPTING_QUESTIONS
 
 
 def transition(question: Question, target: QuestionStatus, at: datetime) -> None:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from liveqa.auth import client_id
-from liveqa.domain.accounts import authenticate
+from liveqa.domain.accounts import log_in
 from liveqa.domain.board import (
     ORDERS,
     WAITING,
@@ -18,14 +18,10 @@ from liveqa.domain.board import (
     board_questions,
     supported_by,
 )
-from liveqa.domain.errors import DomainError
+from liveqa.domain.errors import DomainError, NotFound
+from liveqa.domain.lifecycle import accepts_questions
 from liveqa.domain.permissions import home_page
-from liveqa.domain.questions import (
-    find_question_by_code,
-    submission_from,
-    submit_question,
-    support_question,
-)
+from liveqa.domain.questions import find_tracked_question, submit_from, support_question
 from liveqa.domain.sessions import find_current_session, find_next_session
 from liveqa.domain.tracking import parse_code
 from liveqa.domain.validation import MAX_QUESTION_CHARS
@@ -38,16 +34,8 @@ from liveqa.models import (
     SessionStatus,
 )
 from liveqa.pages import bp
-from liveqa.ratelimit import (
-    check_failures,
-    check_submit_rate,
-    count_failure,
-    login_succeeded,
-    start_login,
-)
 from liveqa.serializers import public_snapshot, question_public, question_tracking
 
-ACCEPTING = (SessionStatus.OPEN, SessionStatus.LIVE)
 FORM_FIELDS = ("text", "name", "category_id", "district_id", "phone", "idempotency_key")
 
 
@@ -95,7 +83,7 @@ def _citizen_page(form: dict | None = None, error: DomainError | None = None, st
             "citizen/index.html",
             live_session=live_session,
             next_session=next_session,
-            accepting=live_session is not None and live_session.status in ACCEPTING,
+            accepting=accepts_questions(live_session),
             outcomes=_outcomes(live_session) if closed else None,
             board=_board(live_session, order),
             order=order,
@@ -123,11 +111,9 @@ def ask():
     try:
         if live_session is None:
             raise DomainError(_("There is no session taking questions now."), code="no_session")
-        browser = client_id()
-        check_submit_rate(browser)
         # Going Back, editing and sending the form again asks a new question.
-        question, _created = submit_question(
-            live_session, **submission_from(form), client_id=browser, on_key_reuse="new"
+        question, _created = submit_from(
+            live_session, form, client_id=client_id(), on_key_reuse="new"
         )
         db.session.commit()
     except DomainError as error:
@@ -166,16 +152,10 @@ def track():
 @bp.get("/track/<code>")
 def tracking(code: str):
     """Show one question's status, answer and outcome to its asker."""
-    check_failures("lookup", request.remote_addr or "")
-    canonical = parse_code(code)
-    error = _("No question has this tracking code.")
-    if canonical is None:
-        return render_template("citizen/track_lookup.html", raw=code, error=error), 404
     try:
-        question = find_question_by_code(canonical)
-    except DomainError:
-        # Only well-formed unknown codes count as guessing; typos fail the check digit.
-        count_failure("lookup", request.remote_addr or "")
+        question = find_tracked_question(code, request.remote_addr or "")
+    except NotFound:
+        error = _("No question has this tracking code.")
         return render_template("citizen/track_lookup.html", raw=code, error=error), 404
     carried_to = (
         db.session.get(LiveSession, question.carried_to_session_id)
@@ -236,9 +216,7 @@ def login():
             return redirect(next_url or home_page(current_user))
         return render_template("login.html", next_url=next_url, username="", error=None)
     username = request.form.get("username", "")
-    address = request.remote_addr or ""
-    start_login(address, username)
-    user = authenticate(username, request.form.get("password", ""))
+    user = log_in(username, request.form.get("password", ""), request.remote_addr or "")
     if user is None:
         db.session.rollback()
         error = _("The user name or password is not correct.")
@@ -246,7 +224,6 @@ def login():
             render_template("login.html", next_url=next_url, username=username, error=error),
             401,
         )
-    login_succeeded(address, username)
     login_user(user)
     return redirect(next_url or home_page(user), 303)
 

@@ -9,6 +9,7 @@ from liveqa.domain.questions.common import (
     check_version,
     city_today,
     find_question_by_code,
+    find_tracked_question,
     follow_up_due_default,
 )
 from liveqa.domain.questions.on_air import (
@@ -19,6 +20,7 @@ from liveqa.domain.questions.on_air import (
 )
 from liveqa.domain.questions.submission import (
     submission_from,
+    submit_from,
     submit_question,
     support_question,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "classify_question",
     "edit_question",
     "find_question_by_code",
+    "find_tracked_question",
     "follow_up_due_default",
     "merge_question",
     "put_back_question",
@@ -48,6 +51,7 @@ __all__ = [
     "reorder_queue",
     "route_question",
     "submission_from",
+    "submit_from",
     "submit_question",
     "support_question",
     "take_on_air",

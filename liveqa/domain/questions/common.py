@@ -1,5 +1,6 @@
 """What every question verb shares: versions, lookups, the numbered change, the city's day."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,8 @@ from sqlalchemy import select
 from liveqa.domain.audit import record_audit
 from liveqa.domain.changes import record_change
 from liveqa.domain.errors import Conflict, NotFound, ValidationError
+from liveqa.domain.limits import check_failures, count_failure
+from liveqa.domain.tracking import parse_code
 from liveqa.domain.validation import optional_id
 from liveqa.extensions import db
 from liveqa.models import Official, Question, User, utcnow
@@ -76,6 +79,36 @@ def find_question_by_code(code: str) -> Question:
     if question is None:
         raise NotFound(_l("No question has this tracking code."), code="unknown_code")
     return question
+
+
+def find_tracked_question(
+    raw,
+    address: str,
+    *,
+    malformed_as_unknown: bool = True,
+    max_chars: int | None = None,
+    before_lookup: Callable[[str], None] | None = None,
+) -> Question:
+    """Return the question tracking code RAW (any digit script) names, limiting guesses."""
+    # Guessing fails nearly always, a real asker nearly never: an ADDRESS with too many
+    # well-formed unknown codes in the last minute is refused, even for a right one.
+    check_failures("lookup", address)
+    too_long = max_chars is not None and isinstance(raw, str) and len(raw) > max_chars
+    code = None if too_long else parse_code(raw)
+    if code is None:
+        # A typo fails the check digit and is not counted: only guessing is.
+        if malformed_as_unknown:
+            raise NotFound(_l("No question has this tracking code."), code="unknown_code")
+        raise ValidationError(
+            _l("This is not a valid tracking code."), code="invalid_code", field="code"
+        )
+    if before_lookup is not None:
+        before_lookup(code)
+    try:
+        return find_question_by_code(code)
+    except NotFound:
+        count_failure("lookup", address)
+        raise
 
 
 def city_today() -> date:

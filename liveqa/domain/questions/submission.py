@@ -10,6 +10,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from liveqa.domain.audit import record_audit
 from liveqa.domain.changes import record_change, record_tally
 from liveqa.domain.errors import Conflict, ValidationError
+from liveqa.domain.lifecycle import accepts_questions
+from liveqa.domain.limits import check_submit_rate
 from liveqa.domain.permissions import Verb, check_start
 from liveqa.domain.questions.common import lookup
 from liveqa.domain.tracking import new_code
@@ -28,7 +30,6 @@ from liveqa.models import (
     LiveSession,
     Question,
     QuestionStatus,
-    SessionStatus,
     Support,
     User,
     utcnow,
@@ -125,7 +126,7 @@ def submit_question(
             stored = _by_client_key(client_key)
         if stored is not None:
             return _replayed(stored, live_session, text), False
-    if live_session.status not in (SessionStatus.OPEN, SessionStatus.LIVE):
+    if not accepts_questions(live_session):
         raise Conflict(_l("This session is not taking questions."), code="session_not_open")
     cleaned = required_text(text, "text", MAX_QUESTION_CHARS)
     question = Question(
@@ -157,6 +158,29 @@ def submit_question(
         record_audit(operator, "entered", question=question)
     record_change(question.session_id, "question.submitted", question.id)
     return question, True
+
+
+def submit_from(
+    live_session: LiveSession,
+    mapping,
+    *,
+    idempotency_key=None,
+    client_id=None,
+    operator: User | None = None,
+    on_key_reuse: str = "refuse",
+) -> tuple[Question, bool]:
+    """Submit the question a form or JSON body MAPPING sends, as every edge does."""
+    # A citizen's browser is held to SUBMIT_RATE_PER_MINUTE; a 137 operator types what
+    # callers dictate, and a busy line is not flooding.
+    if operator is None:
+        check_submit_rate(client_id)
+    return submit_question(
+        live_session,
+        **submission_from(mapping, idempotency_key),
+        client_id=client_id,
+        operator=operator,
+        on_key_reuse=on_key_reuse,
+    )
 
 
 def support_question(question: Question, client_id: str) -> Support:

@@ -1,6 +1,7 @@
-"""In-process sliding-window rate limits, e.g. public submissions per browser.
+"""In-process sliding-window rate limits: submissions, tracking-code guesses, log-ins.
 
 Counts live in this process: with several server processes each one counts on its own.
+Only the domain's guarded verbs call these; edges call the verbs.
 """
 
 import math
