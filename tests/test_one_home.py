@@ -35,9 +35,7 @@ def _role_literals(tree: ast.AST) -> list[int]:
             and isinstance(node.value, ast.Name)
             and node.value.id == "Role"
             and node.attr.isupper()
-        ):
-            found.append(node.lineno)
-        elif (
+        ) or (
             isinstance(node, ast.Call)
             and getattr(node.func, "id", None) == "Role"
             and any(isinstance(arg, ast.Constant) for arg in node.args)
@@ -80,9 +78,10 @@ def test_the_role_check_finds_role_literals():
     assert _role_literals(ast.parse("role = Role(given)")) == []
 
 
+_ROLE_WORDS = "|".join(sorted(ROLE_VALUES))
 ROLE_IN_JS = re.compile(
-    r"""\brole\s*[!=]==?\s*["'](?:%s)["']|["'](?:%s)["']\s*[!=]==?\s*[\w.]*\brole\b"""
-    % ("|".join(ROLE_VALUES), "|".join(ROLE_VALUES))
+    rf"""\brole\s*[!=]==?\s*["'](?:{_ROLE_WORDS})["']"""
+    rf"""|["'](?:{_ROLE_WORDS})["']\s*[!=]==?\s*[\w.]*\brole\b"""
 )
 
 
