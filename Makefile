@@ -23,7 +23,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 MIGRATIONS := liveqa/migrations
 # Commands do not serve, so they need no eventlet (and none of its import-time notices).
-FLASK := LIVEQA_ASYNC_MODE=threading $(BIN)/flask --app liveqa
+FLASK := LIVEQA_ASYNC_MODE=threading $(BIN)/flask --app liveqa.app
 PYTEST_ARGS ?=
 
 .PHONY: venv assets translations extract run test browser lint clean bench

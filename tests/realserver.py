@@ -379,7 +379,7 @@ def _prepare(use_demo: bool) -> dict:
 
     from sqlalchemy import select, text
 
-    from liveqa import create_app
+    from liveqa.app import create_app
     from liveqa.domain.accounts import create_user
     from liveqa.domain.questions import put_back_question
     from liveqa.domain.sessions import find_current_session, start_session

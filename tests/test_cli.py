@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from config import TestConfig
-from liveqa import create_app
+from liveqa.app import create_app
 from liveqa.cli import next_session_start
 from liveqa.domain import accounts
 from liveqa.domain.accounts import authenticate

@@ -1,6 +1,6 @@
-"""Staff pages: the moderator desk and the official panel (routes on liveqa.pages.bp)."""
+"""Staff pages: the moderator desk and the official panel."""
 
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,7 +9,6 @@ from liveqa.auth import roles_required
 from liveqa.domain.sessions import find_current_session, next_session_after
 from liveqa.extensions import db
 from liveqa.models import Category, District, Official, RejectReason, Role
-from liveqa.pages import bp
 from liveqa.serializers import (
     REJECT_REASON_LABELS,
     category_json,
@@ -17,6 +16,8 @@ from liveqa.serializers import (
     official_json,
     session_json,
 )
+
+bp = Blueprint("staff", __name__)
 
 API_PREFIX = "/api/v1"
 
