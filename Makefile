@@ -91,12 +91,14 @@ browser:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# lint-imports checks the import contracts in pyproject.toml ([tool.importlinter]).
 lint: $(VENV_STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 # Leaves .venv and instance/ (the local database) alone.
 clean:
-	rm -rf node_modules $(VENDOR) .pytest_cache .ruff_cache test-results build *.egg-info
+	rm -rf node_modules $(VENDOR) .pytest_cache .ruff_cache .import_linter_cache test-results build *.egg-info
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	find $(TRANSLATIONS) -name '*.mo' -delete 2>/dev/null || true
 
