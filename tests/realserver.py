@@ -240,7 +240,7 @@ def start_demo_server(workdir: Path) -> RealServer:
     database_url = f"sqlite:///{database}"
     # The Makefile's own commands, with neither e2e accounts nor a session made live.
     env = base_env(database_url, demo_password=None, LIVEQA_ASYNC_MODE="threading")
-    flask = [sys.executable, "-m", "flask", "--app", "liveqa"]
+    flask = [sys.executable, "-m", "flask", "--app", "liveqa.app"]
     log = workdir / "seed.log"
     _run([*flask, "db", "upgrade", "-d", str(MIGRATIONS)], env, log)
     _run([*flask, "seed-demo", "--if-empty"], env, log)
