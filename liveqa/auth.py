@@ -9,14 +9,9 @@ from flask_login import current_user
 
 from liveqa.errors import is_api_request, json_error
 from liveqa.extensions import db, login_manager
-from liveqa.models import Role, User
+from liveqa.models import User
 
 CLIENT_COOKIE = "liveqa_cid"
-STAFF_ROLES = frozenset(Role)
-DESK_ROLES = frozenset({Role.ADMIN, Role.MODERATOR, Role.OPERATOR})
-TRIAGE_ROLES = frozenset({Role.ADMIN, Role.MODERATOR})
-ANSWER_ROLES = frozenset({Role.ADMIN, Role.MODERATOR, Role.OFFICIAL})
-SESSION_ROLES = frozenset({Role.ADMIN, Role.MODERATOR})
 
 
 def _load_user(user_id: str) -> User | None:
@@ -24,9 +19,11 @@ def _load_user(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def roles_required(*roles: Role):
-    """Let only logged-in staff with one of ROLES through (401/403 or the login page)."""
-    allowed = frozenset(roles) or STAFF_ROLES
+def permission_required(allowed):
+    """Let only logged-in staff for whom ALLOWED(user) holds through (401/403 or the login page).
+
+    ALLOWED is one of the `can_*` predicates of liveqa.domain.permissions.
+    """
 
     def decorator(view):
         @wraps(view)
@@ -35,7 +32,7 @@ def roles_required(*roles: Role):
                 if is_api_request():
                     return json_error(401, "login_required", _("Please log in."))
                 return redirect(url_for("pages.public.login", next=request.full_path))
-            if current_user.role not in allowed:
+            if not allowed(current_user):
                 if is_api_request():
                     return json_error(
                         403, "forbidden", _("Your role may not do this."), role=current_user.role

@@ -11,13 +11,13 @@ from flask_socketio import join_room
 from sqlalchemy import select
 
 from liveqa import rooms
-from liveqa.auth import DESK_ROLES, TRIAGE_ROLES
 from liveqa.database import DatabaseBusy, reading_only
 from liveqa.domain.errors import DomainError, Forbidden, NotFound, ValidationError
+from liveqa.domain.permissions import can_follow_official, can_use_desk, is_official
 from liveqa.domain.questions import find_question_by_code
 from liveqa.domain.tracking import parse_code
 from liveqa.extensions import db, socketio
-from liveqa.models import LiveSession, Official, Role, User
+from liveqa.models import LiveSession, Official, User
 from liveqa.ratelimit import check_failures, count_failure
 from liveqa.serializers import question_tracking
 
@@ -125,20 +125,20 @@ def _room_for(state: SocketState, kind: str, session_id: int, data: dict) -> str
         return rooms.screen_room(session_id)
     user = _staff_user(state)
     if kind == "moderators":
-        if user.role not in DESK_ROLES:
+        if not can_use_desk(user):
             raise Forbidden(_("Your role may not do this."))
         return rooms.moderators_room(session_id)
-    if user.role == Role.OFFICIAL:
+    asked = data.get("official_id")
+    if is_official(user):
         own = user.official
         if own is None:
             raise Forbidden(_("Your account is not linked to an official."), code="no_official")
-        asked = data.get("official_id")
-        if asked is not None and asked != own.id:
+        if not can_follow_official(user, asked):
             raise Forbidden(_("You may only follow your own questions."))
         return rooms.official_room(session_id, own.id)
-    if user.role not in TRIAGE_ROLES:
+    if not can_follow_official(user, asked):
         raise Forbidden(_("Your role may not do this."))
-    official_id = _positive_int(data.get("official_id"), "official_id")
+    official_id = _positive_int(asked, "official_id")
     if db.session.get(Official, official_id) is None:
         raise NotFound(_("Not a valid choice."), code="unknown_official")
     return rooms.official_room(session_id, official_id)

@@ -4,11 +4,12 @@ import time
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
+from liveqa.domain.labels import QUESTION_STATUS_PUBLIC, REJECT_REASON
 from liveqa.domain.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES
+from liveqa.domain.permissions import question_actions, session_actions
 from liveqa.domain.tracking import display_code
 from liveqa.extensions import db
 from liveqa.models import (
@@ -20,32 +21,10 @@ from liveqa.models import (
     Official,
     Question,
     QuestionStatus,
-    RejectReason,
 )
 
 S = QuestionStatus
 SNAPSHOT_CACHE_KEY = "liveqa_public_snapshots"
-
-REJECT_REASON_LABELS = {
-    RejectReason.DUPLICATE: _l("Duplicate of another question"),
-    RejectReason.OFF_TOPIC: _l("Not about this programme"),
-    RejectReason.NOT_MUNICIPAL: _l("Outside the municipality's remit"),
-    RejectReason.OFFENSIVE: _l("Offensive or abusive"),
-    RejectReason.PERSONAL_DATA: _l("Contains personal data"),
-    RejectReason.UNCLEAR: _l("Not clear enough to answer"),
-    RejectReason.OTHER: _l("Other reason"),
-}
-STATUS_LABELS = {
-    S.SUBMITTED: _l("Received, waiting for review"),
-    S.APPROVED: _l("Approved, waiting for an official"),
-    S.ROUTED: _l("With the official, waiting to go on air"),
-    S.ON_AIR: _l("On air now"),
-    S.ANSWERED: _l("Answered"),
-    S.REJECTED: _l("Not accepted"),
-    S.MERGED: _l("Merged with a similar question"),
-    S.CARRIED_OVER: _l("Carried over to the next session"),
-    S.UNANSWERED: _l("Not answered in the session; followed up"),
-}
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -180,6 +159,7 @@ def question_staff(question: Question) -> dict:
             "approved_at": iso(question.approved_at),
             "routed_at": iso(question.routed_at),
             "updated_at": iso(question.updated_at),
+            "actions": question_actions(question),
         }
     )
     return data
@@ -194,20 +174,20 @@ def question_tracking(question: Question) -> dict:
         "tracking_code_display": display_code(question.tracking_code),
         "text": question.text,
         "status": question.status.value,
-        "status_label": str(STATUS_LABELS[question.status]),
+        "status_label": str(QUESTION_STATUS_PUBLIC[question.status]),
         "outcome": question.status.value if question.status not in OPEN_STATUSES else None,
         "submitted_at": iso(question.submitted_at),
         "session_id": question.session_id,
         "reject_reason": question.reject_reason.value if question.reject_reason else None,
         "reject_reason_label": (
-            str(REJECT_REASON_LABELS[question.reject_reason]) if question.reject_reason else None
+            str(REJECT_REASON[question.reject_reason]) if question.reject_reason else None
         ),
         "reject_note": question.reject_note,
         "merged_into": (
             question_public(question.merged_into) if question.status == S.MERGED else None
         ),
         "effective_status": status.value,
-        "effective_status_label": str(STATUS_LABELS[status]),
+        "effective_status_label": str(QUESTION_STATUS_PUBLIC[status]),
         "official": official_json(shown.official if shown is not None else None),
         "answer": answer_json(shown.answer if shown is not None else None),
         "follow_ups": [follow_up_json(f) for f in question.follow_ups],
@@ -274,13 +254,20 @@ def public_snapshot(live_session: LiveSession) -> dict:
     return snapshot
 
 
+def session_staff(live_session: LiveSession | None) -> dict | None:
+    """Return the staff view of a session: the public view and what each audience may do."""
+    if live_session is None:
+        return None
+    return session_json(live_session) | {"actions": session_actions(live_session)}
+
+
 def staff_snapshot(live_session: LiveSession) -> dict:
     """Return every question of a session, staff view, with the sequence number."""
     seq = _current_seq(live_session.id)
     questions = _session_questions(live_session.id)
     return {
         "seq": seq,
-        "session": session_json(live_session) | {"seq": seq},
+        "session": session_staff(live_session) | {"seq": seq},
         "counters": counters(live_session.id),
         "questions": [question_staff(q) for q in questions],
     }

@@ -10,17 +10,17 @@ from liveqa.api.common import (
     load_session,
     referenced_question,
 )
-from liveqa.auth import (
-    ANSWER_ROLES,
-    DESK_ROLES,
-    SESSION_ROLES,
-    STAFF_ROLES,
-    TRIAGE_ROLES,
-    roles_required,
-)
+from liveqa.auth import permission_required
 from liveqa.domain import questions as verbs
 from liveqa.domain import sessions as session_verbs
-from liveqa.serializers import question_staff, question_tracking, session_json, staff_snapshot
+from liveqa.domain.permissions import (
+    can_answer,
+    can_enter_questions,
+    can_read_queue,
+    can_run_session,
+    can_triage,
+)
+from liveqa.serializers import question_staff, question_tracking, session_staff, staff_snapshot
 
 bp = Blueprint("staff", __name__)
 
@@ -30,14 +30,14 @@ def _question_done(question):
 
 
 @bp.get("/sessions/<int:session_id>/queue")
-@roles_required(*STAFF_ROLES)
+@permission_required(can_read_queue)
 def queue(session_id):
     """Return every question of a session, staff view, with the sequence number."""
     return staff_snapshot(load_session(session_id))
 
 
 @bp.post("/questions/<int:question_id>/approve")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(can_triage)
 def approve(question_id):
     """Approve a question for the public board."""
     body = json_body()
@@ -47,7 +47,7 @@ def approve(question_id):
 
 
 @bp.post("/questions/<int:question_id>/reject")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(can_triage)
 def reject(question_id):
     """Reject a question with a reason and an optional note to the asker."""
     body = json_body()
@@ -59,7 +59,7 @@ def reject(question_id):
 
 
 @bp.post("/questions/<int:question_id>/edit")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(can_triage)
 def edit(question_id):
     """Set the moderator's edited text; the verbatim text is kept."""
     body = json_body()
@@ -69,7 +69,7 @@ def edit(question_id):
 
 
 @bp.post("/questions/<int:question_id>/merge")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(can_triage)
 def merge(question_id):
     """Merge a question into another one of the same session."""
     body = json_body()
@@ -80,7 +80,7 @@ def merge(question_id):
 
 
 @bp.post("/questions/<int:question_id>/classify")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(can_triage)
 def classify(question_id):
     """Set a question's category and district; a field left out keeps its value."""
     body = json_body()
@@ -96,7 +96,7 @@ def classify(question_id):
 
 
 @bp.post("/questions/<int:question_id>/route")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(can_triage)
 def route(question_id):
     """Route an approved question to an official."""
     body = json_body()
@@ -106,7 +106,7 @@ def route(question_id):
 
 
 @bp.post("/questions/<int:question_id>/on-air")
-@roles_required(*ANSWER_ROLES)
+@permission_required(can_answer)
 def on_air(question_id):
     """Put a routed question on air."""
     body = json_body()
@@ -116,7 +116,7 @@ def on_air(question_id):
 
 
 @bp.post("/questions/<int:question_id>/put-back")
-@roles_required(*ANSWER_ROLES)
+@permission_required(can_answer)
 def put_back(question_id):
     """Take the on-air question back into its official's queue."""
     body = json_body()
@@ -126,7 +126,7 @@ def put_back(question_id):
 
 
 @bp.post("/questions/<int:question_id>/transfer")
-@roles_required(*ANSWER_ROLES)
+@permission_required(can_answer)
 def transfer(question_id):
     """Hand a routed or on-air question to another official."""
     body = json_body()
@@ -136,7 +136,7 @@ def transfer(question_id):
 
 
 @bp.post("/questions/<int:question_id>/answer")
-@roles_required(*ANSWER_ROLES)
+@permission_required(can_answer)
 def answer(question_id):
     """Answer the on-air question, optionally committing to a follow-up."""
     body = json_body()
@@ -154,7 +154,7 @@ def answer(question_id):
 
 
 @bp.post("/sessions/<int:session_id>/order")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(can_triage)
 def reorder(session_id):
     """Set the queue order of a session's open questions."""
     body = json_body()
@@ -162,14 +162,14 @@ def reorder(session_id):
     ordered = verbs.reorder_queue(live_session, actor(), body.get("order"))
     return commit_with(
         {
-            "session": session_json(live_session),
+            "session": session_staff(live_session),
             "questions": [question_staff(q) for q in ordered],
         }
     )
 
 
 @bp.post("/sessions/<int:session_id>/operator-questions")
-@roles_required(*DESK_ROLES)
+@permission_required(can_enter_questions)
 def operator_question(session_id):
     """Store a question phoned in to 137, entered by the logged-in operator."""
     body = json_body()
@@ -180,30 +180,30 @@ def operator_question(session_id):
 
 
 @bp.post("/sessions/<int:session_id>/open")
-@roles_required(*SESSION_ROLES)
+@permission_required(can_run_session)
 def open_session(session_id):
     """Open a session for questions."""
     json_body()
     live_session = load_session(session_id)
     session_verbs.open_session(live_session, actor())
-    return commit_with({"session": session_json(live_session)})
+    return commit_with({"session": session_staff(live_session)})
 
 
 @bp.post("/sessions/<int:session_id>/start")
-@roles_required(*SESSION_ROLES)
+@permission_required(can_run_session)
 def start_session(session_id):
     """Put a session on the air."""
     json_body()
     live_session = load_session(session_id)
     session_verbs.start_session(live_session, actor())
-    return commit_with({"session": session_json(live_session)})
+    return commit_with({"session": session_staff(live_session)})
 
 
 @bp.post("/sessions/<int:session_id>/close")
-@roles_required(*SESSION_ROLES)
+@permission_required(can_run_session)
 def close_session(session_id):
     """Close a session, carrying over or following up every unfinished question."""
     body = json_body()
     live_session = load_session(session_id)
     summary = session_verbs.close_session(live_session, actor(), body.get("disposition"))
-    return commit_with({"session": session_json(live_session), "summary": summary})
+    return commit_with({"session": session_staff(live_session), "summary": summary})

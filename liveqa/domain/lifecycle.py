@@ -1,13 +1,13 @@
-"""The question lifecycle: one transition table, enforced in one function."""
+"""The lifecycles: the question's and the session's transition tables, enforced here."""
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-
 from liveqa.domain.errors import InvalidTransition
-from liveqa.models import Question, QuestionStatus
+from liveqa.domain.labels import QUESTION_STATUS
+from liveqa.models import Question, QuestionStatus, SessionStatus
 
 S = QuestionStatus
+SS = SessionStatus
 
 # Every move a question may make. Anything not listed here is refused.
 TRANSITIONS: dict[QuestionStatus, frozenset[QuestionStatus]] = {
@@ -25,18 +25,14 @@ TRANSITIONS: dict[QuestionStatus, frozenset[QuestionStatus]] = {
     S.UNANSWERED: frozenset(),
 }
 
-# How a status reads to staff, in messages such as "an approved question cannot …".
-STATUS_NAMES = {
-    S.SUBMITTED: _l("New"),
-    S.APPROVED: _l("Approved"),
-    S.ROUTED: _l("Routed"),
-    S.ON_AIR: _l("On air"),
-    S.ANSWERED: _l("Answered"),
-    S.REJECTED: _l("Rejected"),
-    S.MERGED: _l("Merged"),
-    S.CARRIED_OVER: _l("Carried over"),
-    S.UNANSWERED: _l("Unanswered"),
+# Every move a session may make; the session verbs named by the status they lead to.
+SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
+    SS.SCHEDULED: frozenset({SS.OPEN, SS.LIVE}),
+    SS.OPEN: frozenset({SS.LIVE, SS.CLOSED}),
+    SS.LIVE: frozenset({SS.CLOSED}),
+    SS.CLOSED: frozenset(),
 }
+SESSION_VERBS = {"open": SS.OPEN, "start": SS.LIVE, "close": SS.CLOSED}
 
 FINISHED = frozenset(s for s, targets in TRANSITIONS.items() if not targets) | {S.CARRIED_OVER}
 OPEN_STATUSES = frozenset(S) - FINISHED
@@ -60,7 +56,7 @@ def refusal(current: QuestionStatus, target: QuestionStatus) -> InvalidTransitio
     """Return the error for the move CURRENT -> TARGET, worded in the reader's language."""
     current, target = QuestionStatus(current), QuestionStatus(target)
     return InvalidTransition(
-        current.value, target.value, STATUS_NAMES[current], STATUS_NAMES[target]
+        current.value, target.value, QUESTION_STATUS[current], QUESTION_STATUS[target]
     )
 
 

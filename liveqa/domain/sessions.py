@@ -8,8 +8,9 @@ from sqlalchemy import select
 from liveqa.domain.audit import question_state, record_audit
 from liveqa.domain.changes import record_change, record_tracking
 from liveqa.domain.errors import Conflict, ValidationError
-from liveqa.domain.lifecycle import OPEN_STATUSES, transition
-from liveqa.domain.questions import follow_up_due_default
+from liveqa.domain.labels import SESSION_STATUS
+from liveqa.domain.lifecycle import OPEN_STATUSES, SESSION_TRANSITIONS, transition
+from liveqa.domain.questions.common import follow_up_due_default
 from liveqa.extensions import db
 from liveqa.models import (
     FollowUp,
@@ -22,18 +23,6 @@ from liveqa.models import (
 )
 
 SS = SessionStatus
-SESSION_TRANSITIONS = {
-    SS.SCHEDULED: frozenset({SS.OPEN, SS.LIVE}),
-    SS.OPEN: frozenset({SS.LIVE, SS.CLOSED}),
-    SS.LIVE: frozenset({SS.CLOSED}),
-    SS.CLOSED: frozenset(),
-}
-SESSION_STATUS_NAMES = {
-    SS.SCHEDULED: _l("Scheduled"),
-    SS.OPEN: _l("Open for questions"),
-    SS.LIVE: _l("Live"),
-    SS.CLOSED: _l("Closed"),
-}
 CARRY_OVER = "carry_over"
 FOLLOW_UP = "follow_up"
 
@@ -43,8 +32,8 @@ def _check_move(live_session: LiveSession, target: SessionStatus) -> None:
         raise Conflict(
             _l(
                 "A session that is %(current)s cannot become %(target)s.",
-                current=SESSION_STATUS_NAMES[SessionStatus(live_session.status)],
-                target=SESSION_STATUS_NAMES[target],
+                current=SESSION_STATUS[SessionStatus(live_session.status)],
+                target=SESSION_STATUS[target],
             ),
             code="invalid_session_transition",
             details={"from": live_session.status.value, "to": target.value},

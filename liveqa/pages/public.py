@@ -19,6 +19,7 @@ from liveqa.domain.board import (
     supported_by,
 )
 from liveqa.domain.errors import DomainError
+from liveqa.domain.permissions import home_page
 from liveqa.domain.questions import (
     find_question_by_code,
     submission_from,
@@ -34,7 +35,6 @@ from liveqa.models import (
     District,
     LiveSession,
     Question,
-    Role,
     SessionStatus,
 )
 from liveqa.ratelimit import (
@@ -228,17 +228,13 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def _home_for(user) -> str:
-    return "/panel" if user.role == Role.OFFICIAL else "/moderate"
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the staff login form and log staff in."""
     next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
         if current_user.is_authenticated:
-            return redirect(next_url or _home_for(current_user))
+            return redirect(next_url or home_page(current_user))
         return render_template("login.html", next_url=next_url, username="", error=None)
     username = request.form.get("username", "")
     address = request.remote_addr or ""
@@ -253,7 +249,7 @@ def login():
         )
     login_succeeded(address, username)
     login_user(user)
-    return redirect(next_url or _home_for(user), 303)
+    return redirect(next_url or home_page(user), 303)
 
 
 @bp.post("/logout")

@@ -5,16 +5,28 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from liveqa.auth import roles_required
+from liveqa.auth import permission_required
+from liveqa.domain.labels import REJECT_REASON, served_labels
+from liveqa.domain.lifecycle import FINISHED, OPEN_STATUSES
+from liveqa.domain.permissions import (
+    MERGE_INTO,
+    can_triage,
+    can_use_desk,
+    can_use_panel,
+    is_official,
+    is_operator,
+    page_access,
+    page_user,
+)
 from liveqa.domain.sessions import find_current_session, next_session_after
 from liveqa.extensions import db
-from liveqa.models import Category, District, Official, RejectReason, Role
+from liveqa.models import Category, District, Official, QuestionStatus, RejectReason
 from liveqa.serializers import (
-    REJECT_REASON_LABELS,
     category_json,
     district_json,
     official_json,
     session_json,
+    session_staff,
 )
 
 bp = Blueprint("staff", __name__)
@@ -132,11 +144,6 @@ def panel_strings() -> dict:
     }
 
 
-def _official_id(user) -> int | None:
-    official = getattr(user, "official", None)
-    return official.id if official is not None else None
-
-
 def page_data(live_session) -> dict:
     """Return what a staff page embeds as JSON: session, lookups and the current user."""
     following = next_session_after(live_session) if live_session is not None else None
@@ -147,26 +154,27 @@ def page_data(live_session) -> dict:
     )
     return {
         "api": API_PREFIX,
-        "session": session_json(live_session),
+        "session": session_staff(live_session),
         "next_session": session_json(following),
         "categories": [category_json(c) for c in categories],
         "districts": [district_json(d) for d in districts],
         "officials": [official_json(o) for o in officials],
         "reject_reasons": [
-            {"value": reason.value, "label": str(REJECT_REASON_LABELS[reason])}
-            for reason in RejectReason
+            {"value": reason.value, "label": str(REJECT_REASON[reason])} for reason in RejectReason
         ],
-        "user": {
-            "id": current_user.id,
-            "display_name": current_user.display_name,
-            "role": current_user.role.value,
-            "official_id": _official_id(current_user),
+        "labels": served_labels(),
+        "lifecycle": {
+            "open": [s.value for s in QuestionStatus if s in OPEN_STATUSES],
+            "finished": [s.value for s in QuestionStatus if s in FINISHED],
+            "merge_into": [s.value for s in QuestionStatus if s in MERGE_INTO],
         },
+        "user": page_user(current_user),
+        "access": page_access(current_user),
     }
 
 
 @bp.get("/moderate")
-@roles_required(Role.ADMIN, Role.MODERATOR, Role.OPERATOR)
+@permission_required(can_use_desk)
 def moderate():
     """Show the moderator desk: the live queue, triage, session controls, 137 entry."""
     live_session = find_current_session()
@@ -176,14 +184,14 @@ def moderate():
         live_session=live_session,
         data=data,
         strings=desk_strings(),
-        can_triage=current_user.role in (Role.ADMIN, Role.MODERATOR),
-        is_operator=current_user.role == Role.OPERATOR,
+        can_triage=can_triage(current_user),
+        is_operator=is_operator(current_user),
         reject_reasons=data["reject_reasons"],
     )
 
 
 @bp.get("/panel")
-@roles_required(Role.OFFICIAL, Role.ADMIN, Role.MODERATOR)
+@permission_required(can_use_panel)
 def panel():
     """Show the official's panel: routed questions, on air, the answer form."""
     live_session = find_current_session()
@@ -192,5 +200,5 @@ def panel():
         live_session=live_session,
         data=page_data(live_session),
         strings=panel_strings(),
-        is_official=current_user.role == Role.OFFICIAL,
+        is_official=is_official(current_user),
     )
