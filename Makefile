@@ -23,7 +23,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 MIGRATIONS := liveqa/migrations
 # Commands do not serve, so they need no eventlet (and none of its import-time notices).
-FLASK := LIVEQA_ASYNC_MODE=threading $(BIN)/flask --app liveqa
+FLASK := LIVEQA_ASYNC_MODE=threading $(BIN)/flask --app liveqa.app
 PYTEST_ARGS ?=
 
 .PHONY: venv assets translations extract run test browser lint clean bench
@@ -91,12 +91,14 @@ browser:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# lint-imports checks the import contracts in pyproject.toml ([tool.importlinter]).
 lint: $(VENV_STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 # Leaves .venv and instance/ (the local database) alone.
 clean:
-	rm -rf node_modules $(VENDOR) .pytest_cache .ruff_cache test-results build *.egg-info
+	rm -rf node_modules $(VENDOR) .pytest_cache .ruff_cache .import_linter_cache test-results build *.egg-info
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	find $(TRANSLATIONS) -name '*.mo' -delete 2>/dev/null || true
 

@@ -3,34 +3,20 @@
 import secrets
 from functools import wraps
 
-from flask import abort, g, jsonify, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from liveqa.errors import is_api_request, json_error
 from liveqa.extensions import db, login_manager
 from liveqa.models import User
 
 CLIENT_COOKIE = "liveqa_cid"
 
 
-@login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active else None
-
-
-def is_api_request() -> bool:
-    """Return whether the request is for the JSON API."""
-    return request.path.startswith("/api/")
-
-
-def json_error(status: int, code: str, message: str, **extra):
-    """Return the one JSON error shape: {"error": {"code", "message", ...}}."""
-    body = {"code": code, "message": str(message)}
-    body.update({k: v for k, v in extra.items() if v is not None})
-    response = jsonify({"error": body})
-    response.status_code = status
-    return response
 
 
 def permission_required(allowed):
@@ -45,7 +31,7 @@ def permission_required(allowed):
             if not current_user.is_authenticated:
                 if is_api_request():
                     return json_error(401, "login_required", _("Please log in."))
-                return redirect(url_for("pages.login", next=request.full_path))
+                return redirect(url_for("pages.public.login", next=request.full_path))
             if not allowed(current_user):
                 if is_api_request():
                     return json_error(
@@ -80,6 +66,7 @@ def set_client_cookie(response):
 
 
 def init_app(app) -> None:
-    """Register the browser-identity cookie hook."""
-    login_manager.login_view = "pages.login"
+    """Register the staff user loader and the browser-identity cookie hook."""
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "pages.public.login"
     app.after_request(set_client_cookie)

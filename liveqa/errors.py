@@ -2,14 +2,13 @@
 
 import logging
 
-from flask import make_response, render_template
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from liveqa.auth import is_api_request, json_error
 from liveqa.database import DatabaseBusy
 from liveqa.domain.errors import DomainError, RateLimited
 from liveqa.extensions import db
@@ -26,6 +25,20 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
 }
+
+
+def is_api_request() -> bool:
+    """Return whether the request is for the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, **extra):
+    """Return the one JSON error shape: {"error": {"code", "message", ...}}."""
+    body = {"code": code, "message": str(message)}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
 
 
 def _respond(status: int, code: str, message: str, **extra):

@@ -90,7 +90,7 @@ def main(argv=None):
         _patch_for_eventlet(cfg.SQLALCHEMY_DATABASE_URI)
 
     # Imported only now, after monkey-patching, for the reason given there.
-    from liveqa import create_app
+    from liveqa.app import create_app
     from liveqa.extensions import socketio
 
     overrides = {}

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from config import TestConfig
-from liveqa import create_app
+from liveqa.app import create_app
 from liveqa.domain import accounts
 from liveqa.domain import questions as verbs
 from liveqa.domain.accounts import create_user

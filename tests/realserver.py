@@ -240,7 +240,7 @@ def start_demo_server(workdir: Path) -> RealServer:
     database_url = f"sqlite:///{database}"
     # The Makefile's own commands, with neither e2e accounts nor a session made live.
     env = base_env(database_url, demo_password=None, LIVEQA_ASYNC_MODE="threading")
-    flask = [sys.executable, "-m", "flask", "--app", "liveqa"]
+    flask = [sys.executable, "-m", "flask", "--app", "liveqa.app"]
     log = workdir / "seed.log"
     _run([*flask, "db", "upgrade", "-d", str(MIGRATIONS)], env, log)
     _run([*flask, "seed-demo", "--if-empty"], env, log)
@@ -379,7 +379,7 @@ def _prepare(use_demo: bool) -> dict:
 
     from sqlalchemy import select, text
 
-    from liveqa import create_app
+    from liveqa.app import create_app
     from liveqa.domain.accounts import create_user
     from liveqa.domain.questions import put_back_question
     from liveqa.domain.sessions import find_current_session, start_session

@@ -9,8 +9,8 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from config import TestConfig
-from liveqa import create_app
-from liveqa.cli import next_session_start
+from liveqa.app import create_app
+from liveqa.demo.timeline import next_session_start
 from liveqa.domain import accounts
 from liveqa.domain.accounts import authenticate
 from liveqa.extensions import db

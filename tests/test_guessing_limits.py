@@ -3,7 +3,7 @@
 import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from liveqa import create_app
+from liveqa.app import create_app
 from liveqa.domain.limits import SlidingWindowLimiter
 from liveqa.domain.tracking import check_digit
 from liveqa.extensions import db, socketio

@@ -100,9 +100,7 @@ def test_cli_flags_override_config_host_and_port():
 
 
 def _fake_app_modules(monkeypatch, calls):
-    """Stand in for liveqa.create_app and liveqa.extensions.socketio, recording CALLS."""
-    import liveqa
-
+    """Stand in for liveqa.app.create_app and liveqa.extensions.socketio, recording CALLS."""
     app = object()
 
     def create_app(config_name=None, **overrides):
@@ -110,7 +108,7 @@ def _fake_app_modules(monkeypatch, calls):
         return app
 
     socketio = types.SimpleNamespace(run=lambda *a, **kw: calls.append(("socketio.run", a, kw)))
-    monkeypatch.setattr(liveqa, "create_app", create_app, raising=False)
+    monkeypatch.setitem(sys.modules, "liveqa.app", types.SimpleNamespace(create_app=create_app))
     monkeypatch.setitem(sys.modules, "liveqa.extensions", types.SimpleNamespace(socketio=socketio))
     return app
 

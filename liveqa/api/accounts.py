@@ -1,14 +1,16 @@
 """Staff log-in, log-out and who-am-I."""
 
-from flask import request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from liveqa.api.common import bp, json_body, text_field
-from liveqa.auth import json_error
+from liveqa.api.common import json_body, text_field
 from liveqa.domain.accounts import log_in
+from liveqa.errors import json_error
 from liveqa.extensions import db
 from liveqa.serializers import official_json
+
+bp = Blueprint("accounts", __name__)
 
 MAX_CREDENTIAL_CHARS = 256
 

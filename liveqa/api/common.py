@@ -1,8 +1,8 @@
-"""What every API view shares: the blueprint, strict JSON bodies, loaders, headers."""
+"""What every API view shares: strict JSON bodies, loaders, the error and header hooks."""
 
 import json
 
-from flask import Blueprint, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
@@ -14,8 +14,6 @@ from liveqa.errors import domain_error_response
 from liveqa.extensions import db
 from liveqa.i18n import current_locale
 from liveqa.models import LiveSession, Question, User
-
-bp = Blueprint("api", __name__)
 
 
 class InvalidJSON(DomainError):
@@ -95,14 +93,12 @@ def actor() -> User:
 _FIELD_NAMES = {"category": "category_id", "district": "district_id", "official": "official_id"}
 
 
-@bp.errorhandler(DomainError)
-def _domain_error(error: DomainError):
+def domain_error(error: DomainError):
     """Answer a domain refusal in the error shape, naming fields as the request did."""
     return domain_error_response(error, field=_FIELD_NAMES.get(error.field))
 
 
-@bp.after_request
-def _api_headers(response):
+def api_headers(response):
     """Say which language messages are in; keep live data out of caches."""
     response.headers["Content-Language"] = current_locale()
     response.vary.update(("Accept-Language", "Cookie"))

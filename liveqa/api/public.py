@@ -1,10 +1,10 @@
 """Public endpoints: sessions, the board, tracking, submitting and supporting."""
 
-from flask import request
+from flask import Blueprint, request
 from sqlalchemy import select
 
 from liveqa.api import openapi
-from liveqa.api.common import bp, commit_with, json_body, load_question, load_session
+from liveqa.api.common import commit_with, json_body, load_question, load_session
 from liveqa.auth import client_id
 from liveqa.domain import questions as verbs
 from liveqa.domain.board import board_questions
@@ -20,6 +20,8 @@ from liveqa.serializers import (
     question_tracking,
     session_json,
 )
+
+bp = Blueprint("public", __name__)
 
 
 @bp.get("/openapi.json")

@@ -1,10 +1,9 @@
 """Staff endpoints: the queue, triage, answering on air, and running a session."""
 
-from flask import request
+from flask import Blueprint, request
 
 from liveqa.api.common import (
     actor,
-    bp,
     commit_with,
     json_body,
     load_question,
@@ -22,6 +21,8 @@ from liveqa.domain.permissions import (
     can_triage,
 )
 from liveqa.serializers import question_staff, question_tracking, session_staff, staff_snapshot
+
+bp = Blueprint("staff", __name__)
 
 
 def _question_done(question):

@@ -5,14 +5,9 @@ from datetime import date, datetime
 from flask import Blueprint, current_app, request
 
 from liveqa.i18n import LOCALE_COOKIE
-
-bp = Blueprint("pages", __name__)
-
-# The route modules register their views on `bp`; imported for that side effect.
-from liveqa.pages import public, staff  # noqa: E402, F401
+from liveqa.pages import public, staff
 
 
-@bp.after_app_request
 def _remember_language(response):
     """Keep the language chosen with ?lang= in a cookie for the next pages."""
     chosen = request.args.get("lang")
@@ -29,6 +24,10 @@ def parse_iso(value: str | None) -> date | datetime | None:
 
 
 def init_app(app) -> None:
-    """Register the pages blueprint and the ISO-string template filter."""
+    """Register the pages (one blueprint holding each route module's own) and their hooks."""
     app.add_template_filter(parse_iso, "isodate")
-    app.register_blueprint(bp)
+    app.after_request(_remember_language)
+    pages = Blueprint("pages", __name__)
+    for routes in (public, staff):
+        pages.register_blueprint(routes.bp)
+    app.register_blueprint(pages)

@@ -3,7 +3,7 @@
 import uuid
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
@@ -33,8 +33,9 @@ from liveqa.models import (
     Question,
     SessionStatus,
 )
-from liveqa.pages import bp
 from liveqa.serializers import public_snapshot, question_public, question_tracking
+
+bp = Blueprint("public", __name__)
 
 FORM_FIELDS = ("text", "name", "category_id", "district_id", "phone", "idempotency_key")
 
@@ -119,7 +120,7 @@ def ask():
     except DomainError as error:
         db.session.rollback()
         return _citizen_page(form, error, 422 if error.status in (400, 422) else error.status)
-    return redirect(url_for("pages.tracking", code=question.tracking_code, new=1), 303)
+    return redirect(url_for(".tracking", code=question.tracking_code, new=1), 303)
 
 
 @bp.post("/support/<int:question_id>")
@@ -133,7 +134,7 @@ def support(question_id: int):
         db.session.commit()
     except DomainError:
         db.session.rollback()  # already supported or no longer open: the board shows which
-    return redirect(url_for("pages.citizen", _anchor=f"q-{question_id}"), 303)
+    return redirect(url_for(".citizen", _anchor=f"q-{question_id}"), 303)
 
 
 @bp.get("/track")
@@ -146,7 +147,7 @@ def track():
     if code is None:
         error = _("This is not a valid tracking code; check the digits and try again.")
         return render_template("citizen/track_lookup.html", raw=raw, error=error), 422
-    return redirect(url_for("pages.tracking", code=code))
+    return redirect(url_for(".tracking", code=code))
 
 
 @bp.get("/track/<code>")
@@ -183,7 +184,7 @@ def screen_current():
     live_session = find_current_session()
     if live_session is None:
         return render_template("screen/screen.html", live_session=None, snapshot=None)
-    return redirect(url_for("pages.screen", session_id=live_session.id))
+    return redirect(url_for(".screen", session_id=live_session.id))
 
 
 @bp.get("/screen/<int:session_id>")
@@ -232,4 +233,4 @@ def login():
 def logout():
     """Log the staff member out."""
     logout_user()
-    return redirect(url_for("pages.citizen"), 303)
+    return redirect(url_for(".citizen"), 303)

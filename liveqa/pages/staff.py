@@ -1,6 +1,6 @@
-"""Staff pages: the moderator desk and the official panel (routes on liveqa.pages.bp)."""
+"""Staff pages: the moderator desk and the official panel."""
 
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,7 +21,6 @@ from liveqa.domain.permissions import (
 from liveqa.domain.sessions import find_current_session, next_session_after
 from liveqa.extensions import db
 from liveqa.models import Category, District, Official, QuestionStatus, RejectReason
-from liveqa.pages import bp
 from liveqa.serializers import (
     category_json,
     district_json,
@@ -29,6 +28,8 @@ from liveqa.serializers import (
     session_json,
     session_staff,
 )
+
+bp = Blueprint("staff", __name__)
 
 API_PREFIX = "/api/v1"
 

@@ -1,6 +1,6 @@
 """Demo content for `flask seed-demo`: Qom's districts, officials, topics and questions.
 
-Only data lives here; liveqa/cli.py walks it through the domain verbs. Every person's
+Only data lives here; liveqa/demo/seed.py walks it through the domain verbs. Every person's
 name is a placeholder, not a real official or citizen. Question times are hours relative
 to the session's start (closed sessions) or to now (the open session).
 """

@@ -1,253 +1,27 @@
-"""Database models: the tables LiveQA stores, and the invariants the database enforces."""
+"""What citizens ask and what comes of it: questions, answers, follow-ups, supports, audit."""
 
 from __future__ import annotations
 
-import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy import (
-    text as sql_text,
-)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from liveqa.extensions import db
-
-
-def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator):
-    """Store naive UTC, return aware UTC: the same on SQLite and PostgreSQL."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; LiveQA stores aware UTC times")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC)
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # A VARCHAR plus a CHECK constraint: portable, and the database refuses unknown values.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    MODERATOR = "moderator"
-    OPERATOR = "operator"
-    OFFICIAL = "official"
-
-
-class SessionStatus(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    OPEN = "open"
-    LIVE = "live"
-    CLOSED = "closed"
-
-
-class QuestionStatus(enum.StrEnum):
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    ROUTED = "routed"
-    ON_AIR = "on_air"
-    ANSWERED = "answered"
-    REJECTED = "rejected"
-    MERGED = "merged"
-    CARRIED_OVER = "carried_over"
-    UNANSWERED = "unanswered"
-
-
-class Channel(enum.StrEnum):
-    WEB = "web"
-    PHONE = "phone"
-
-
-class RejectReason(enum.StrEnum):
-    DUPLICATE = "duplicate"
-    OFF_TOPIC = "off_topic"
-    NOT_MUNICIPAL = "not_municipal"
-    OFFENSIVE = "offensive"
-    PERSONAL_DATA = "personal_data"
-    UNCLEAR = "unclear"
-    OTHER = "other"
-
-
-class AnswerKind(enum.StrEnum):
-    WRITTEN = "written"
-    VERBAL = "verbal"
-
-
-class FollowUpStatus(enum.StrEnum):
-    OPEN = "open"
-    DONE = "done"
-
-
-class User(db.Model):
-    """A staff account: admin, moderator, 137 operator or official."""
-
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    official: Mapped[Official | None] = relationship(back_populates="user")
-
-    # Flask-Login's protocol, written out so the model needs no mixin import.
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
-
-    def get_id(self) -> str:
-        return str(self.id)
-
-
-class Edition(db.Model):
-    """A season of weekly sessions (دوره), e.g. the ninth edition."""
-
-    __tablename__ = "editions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(unique=True)
-    title: Mapped[str] = mapped_column(String(200))
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date | None] = mapped_column(Date)
-
-    sessions: Mapped[list[LiveSession]] = relationship(
-        back_populates="edition", order_by="LiveSession.starts_at"
-    )
-
-    __table_args__ = (CheckConstraint("number > 0", name="number_positive"),)
-
-
-session_officials = db.Table(
-    "session_officials",
-    db.Column("session_id", ForeignKey("live_sessions.id", ondelete="CASCADE"), primary_key=True),
-    db.Column("official_id", ForeignKey("officials.id", ondelete="CASCADE"), primary_key=True),
-)
-
-
-class LiveSession(db.Model):
-    """One Wednesday live event; `seq` numbers every change broadcast for it."""
-
-    __tablename__ = "live_sessions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
-    title: Mapped[str] = mapped_column(String(200))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[SessionStatus] = mapped_column(
-        _enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
-    )
-    seq: Mapped[int] = mapped_column(Integer, default=0, server_default=sql_text("0"))
-    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    live_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    edition: Mapped[Edition] = relationship(back_populates="sessions")
-    officials: Mapped[list[Official]] = relationship(
-        secondary=session_officials, order_by="Official.rank"
-    )
-
-    __table_args__ = (
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        CheckConstraint("seq >= 0", name="seq_not_negative"),
-        CheckConstraint("status = 'scheduled' OR opened_at IS NOT NULL", name="opened_has_time"),
-        CheckConstraint("status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_time"),
-        Index("ix_live_sessions_starts_at", "starts_at"),
-    )
-
-
-class Official(db.Model):
-    """The mayor, a deputy or a head of department who answers on air."""
-
-    __tablename__ = "officials"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    title: Mapped[str] = mapped_column(String(200))
-    title_en: Mapped[str] = mapped_column(String(200), default="")
-    portfolio: Mapped[str] = mapped_column(String(200))
-    rank: Mapped[int] = mapped_column(default=100)
-    active: Mapped[bool] = mapped_column(default=True)
-
-    user: Mapped[User | None] = relationship(back_populates="official")
-
-
-class District(db.Model):
-    """A municipal district (منطقه)."""
-
-    __tablename__ = "districts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120), default="")
-
-
-class Category(db.Model):
-    """A question topic (موضوع) and the official it is routed to by default."""
-
-    __tablename__ = "categories"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120), default="")
-    position: Mapped[int] = mapped_column(default=100)
-    default_official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
-
-    default_official: Mapped[Official | None] = relationship()
-
-
-_S = QuestionStatus
+from liveqa.models.enums import AnswerKind, Channel, FollowUpStatus, QuestionStatus, RejectReason
+from liveqa.models.sessions import Category, District, LiveSession, Official, User
+from liveqa.models.types import UTCDateTime, db_enum, utcnow
 
 
 class Question(db.Model):
@@ -266,14 +40,16 @@ class Question(db.Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     asker_name: Mapped[str | None] = mapped_column(String(80))
     asker_phone: Mapped[str | None] = mapped_column(String(20))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "question_channel"))
+    channel: Mapped[Channel] = mapped_column(db_enum(Channel, "question_channel"))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[QuestionStatus] = mapped_column(
-        _enum(QuestionStatus, "question_status"), default=QuestionStatus.SUBMITTED
+        db_enum(QuestionStatus, "question_status"), default=QuestionStatus.SUBMITTED
     )
     official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
-    reject_reason: Mapped[RejectReason | None] = mapped_column(_enum(RejectReason, "reject_reason"))
+    reject_reason: Mapped[RejectReason | None] = mapped_column(
+        db_enum(RejectReason, "reject_reason")
+    )
     reject_note: Mapped[str | None] = mapped_column(String(500))
     carried_from_session_id: Mapped[int | None] = mapped_column(ForeignKey("live_sessions.id"))
     carried_to_session_id: Mapped[int | None] = mapped_column(ForeignKey("live_sessions.id"))
@@ -357,7 +133,7 @@ class Answer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), unique=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"))
-    kind: Mapped[AnswerKind] = mapped_column(_enum(AnswerKind, "answer_kind"))
+    kind: Mapped[AnswerKind] = mapped_column(db_enum(AnswerKind, "answer_kind"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -378,7 +154,7 @@ class FollowUp(db.Model):
     responsible_unit: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[FollowUpStatus] = mapped_column(
-        _enum(FollowUpStatus, "follow_up_status"), default=FollowUpStatus.OPEN
+        db_enum(FollowUpStatus, "follow_up_status"), default=FollowUpStatus.OPEN
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,0 +1,64 @@
+"""The application factory: every extension, hook, blueprint and command, wired once."""
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, INSTANCE_DIR, get_config
+from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, realtime
+from liveqa.database import configure_engine, engine_options
+from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
+
+
+def create_app(config_name: str | None = None, **overrides):
+    """Build the Flask application for CONFIG_NAME with OVERRIDES applied."""
+    config = get_config(config_name)
+    app = Flask(
+        # The package, not this module, names the app (and so its logger).
+        "liveqa",
+        static_folder=str(BASE_DIR / "static"),
+        template_folder=str(BASE_DIR / "templates"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("LIVEQA_SECRET_KEY must be set")
+    config.validate()
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(exist_ok=True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(uri) | dict(
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "liveqa" / "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
+        max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
+        manage_session=False,
+    )
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_LOCK_WAIT_SECONDS"])
+    database.init_app(app)
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # Outermost, around Socket.IO's middleware too, so socket events see the client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    i18n.init_app(app)
+    auth.init_app(app)
+    errors.register_error_handlers(app)
+    broadcast.init_app(app)
+    api.init_app(app)
+    pages.init_app(app)
+    realtime.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""The demo for `flask seed-demo`: its data (data.py), clock (timeline.py) and seeder."""
