@@ -8,7 +8,7 @@
  *   slot(node, name)           -> the element marked data-slot=NAME in NODE (or NODE itself)
  *   fill(node, name, text)     -> that slot's text
  *   keep(node, name, shown)    -> drops every data-part=NAME element of NODE unless SHOWN
- *   setModifier(node, block, value) -> the class BLOCK--VALUE replaces NODE's BLOCK--*
+ *   setModifier(node, block, value) -> the class BLOCK--VALUE fills the card's empty BLOCK--
  *   pageData(id)               -> parsed <script type="application/json" id=ID>
  */
 
@@ -50,11 +50,8 @@ export function keep(node, name, shown) {
 }
 
 export function setModifier(node, block, value) {
-  const prefix = block + "--";
-  Array.from(node.classList)
-    .filter((name) => name.startsWith(prefix))
-    .forEach((name) => node.classList.remove(name));
-  node.classList.add(prefix + value);
+  // The template leaves the modifier empty ("badge--"); other modifiers of BLOCK stay.
+  if (!node.classList.replace(block + "--", block + "--" + value)) node.classList.add(block + "--" + value);
 }
 
 // Drop every element of NODE marked data-verb whose verb is not in VERBS.
