@@ -22,6 +22,20 @@ def _json_block(html: str, block_id: str) -> dict:
     return json.loads(match.group(1))
 
 
+def _module_sources(entry: Path) -> str:
+    """Return the text of the ES module ENTRY and of every module it imports, transitively."""
+    seen, todo, texts = set(), [entry.resolve()], []
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        text = path.read_text(encoding="utf-8")
+        texts.append(text)
+        todo += [(path.parent / name).resolve() for name in re.findall(r'from "(\.[^"]+)"', text)]
+    return "\n".join(texts)
+
+
 def _page(client, path):
     response = client.get(path)
     return response, response.get_data(as_text=True)
@@ -186,7 +200,7 @@ def test_every_string_the_script_uses_is_rendered(client, factory, live, path, s
     login(client, factory.user("moderator").username)
     _, html = _page(client, path)
     strings = _json_block(html, "i18n")
-    source = (STATIC_JS / script).read_text(encoding="utf-8")
+    source = _module_sources(STATIC_JS / script)
     used = set(re.findall(r'\bt\("([a-z_.]+)"\s*[,)]', source))
     assert used, "no t() calls found"
     assert sorted(used - strings.keys()) == []
