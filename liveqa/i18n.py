@@ -7,6 +7,7 @@ import jdatetime
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
+from liveqa.domain.labels import label, served_labels
 from liveqa.domain.text import persian_digits
 
 LOCALE_COOKIE = "liveqa_lang"
@@ -100,3 +101,5 @@ def init_app(app) -> None:
     app.add_template_filter(localize_digits, "digits")
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["comma"] = list_comma
+    app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["served_labels"] = served_labels

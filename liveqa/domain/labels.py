@@ -50,6 +50,14 @@ SESSION_STATUS = {
     SS.CLOSED: _l("Closed"),
 }
 
+# How a session's state reads to citizens on the public page.
+SESSION_STATUS_PUBLIC = {
+    SS.SCHEDULED: _l("Scheduled"),
+    SS.OPEN: _l("Taking questions"),
+    SS.LIVE: _l("Live now"),
+    SS.CLOSED: _l("Ended"),
+}
+
 REJECT_REASON = {
     RejectReason.DUPLICATE: _l("Duplicate of another question"),
     RejectReason.OFF_TOPIC: _l("Not about this programme"),
@@ -75,6 +83,7 @@ KINDS = {
     "question_status": QUESTION_STATUS,
     "question_status_public": QUESTION_STATUS_PUBLIC,
     "session_status": SESSION_STATUS,
+    "public_session_status": SESSION_STATUS_PUBLIC,
     "reject_reason": REJECT_REASON,
     "channel": CHANNEL,
     "answer_kind": ANSWER_KIND,

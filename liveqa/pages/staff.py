@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from liveqa.auth import permission_required
-from liveqa.domain.labels import REJECT_REASON, served_labels
+from liveqa.domain.labels import REJECT_REASON
 from liveqa.domain.lifecycle import FINISHED, OPEN_STATUSES
 from liveqa.domain.permissions import (
     MERGE_INTO,
@@ -34,28 +34,8 @@ bp = Blueprint("staff", __name__)
 API_PREFIX = "/api/v1"
 
 
-def _status_strings() -> dict:
-    return {
-        "status.submitted": _("New"),
-        "status.approved": _("Approved"),
-        "status.routed": _("Routed"),
-        "status.on_air": _("On air"),
-        "status.answered": _("Answered"),
-        "status.rejected": _("Rejected"),
-        "status.merged": _("Merged"),
-        "status.carried_over": _("Carried over"),
-        "status.unanswered": _("Unanswered"),
-        "session.scheduled": _("Scheduled"),
-        "session.open": _("Open for questions"),
-        "session.live": _("Live"),
-        "session.closed": _("Closed"),
-        "channel.web": _("Web"),
-        "channel.phone": _("Phone (137)"),
-    }
-
-
 def _shared_strings() -> dict:
-    return _status_strings() | {
+    return {
         "no_category": _("No category"),
         "no_district": _("No district"),
         "no_official": _("Not routed"),
@@ -70,8 +50,6 @@ def _shared_strings() -> dict:
         "empty": _("No questions here."),
         "transfer": _("Transfer"),
         "follow_up": _("Follow-up: %(unit)s by %(date)s"),
-        "answer_written": _("Written answer"),
-        "answer_verbal": _("Spoken answer (summary)"),
         "official_title": _("%(name)s, %(title)s"),
     }
 
@@ -79,12 +57,6 @@ def _shared_strings() -> dict:
 def desk_strings() -> dict:
     """Return the desk's JavaScript strings, translated for this request."""
     return _shared_strings() | {
-        "filter.active": _("All open"),
-        "filter.new": _("New"),
-        "filter.approved": _("Approved"),
-        "filter.routed": _("Routed"),
-        "filter.on_air": _("On air"),
-        "filter.done": _("Done"),
         "approve": _("Approve"),
         "reject": _("Reject"),
         "confirm_reject": _("Reject question"),
@@ -116,8 +88,6 @@ def desk_strings() -> dict:
         "done.session": _("Session is now: %(status)s"),
         "merged_into": _("Merged into question %(id)s"),
         "rejected_because": _("Rejected: %(reason)s"),
-        "carried_over": _("Carried over to the next session"),
-        "unanswered": _("Not answered in the session; followed up"),
         "answered_by": _("Answered by %(name)s"),
         "operator_done": _("Read this tracking code to the caller:"),
         "operator_saved": _("Question saved."),
@@ -162,7 +132,6 @@ def page_data(live_session) -> dict:
         "reject_reasons": [
             {"value": reason.value, "label": str(REJECT_REASON[reason])} for reason in RejectReason
         ],
-        "labels": served_labels(),
         "lifecycle": {
             "open": [s.value for s in QuestionStatus if s in OPEN_STATUSES],
             "finished": [s.value for s in QuestionStatus if s in FINISHED],

@@ -8,12 +8,12 @@ import { api } from "./lib/api.js";
 import { el, pageData } from "./lib/dom.js";
 import { formatDay, t, timeZone } from "./lib/i18n.js";
 import { notifier, staffConnect, staffStore } from "./lib/staff.js";
-import { actionsFor } from "./panel/actions.js";
+import { actionsFor, isOfficial } from "./panel/actions.js";
 import { renderPanel } from "./panel/render.js";
 
 const page = pageData("staff-data");
 const API = page.api;
-const IS_OFFICIAL = page.user.role === "official";
+const IS_OFFICIAL = isOfficial;
 
 const state = {
   session: page.session,

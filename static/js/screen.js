@@ -6,7 +6,7 @@
 import { fillOfficial } from "./cards/public.js";
 import { connectBoard } from "./lib/connect.js";
 import { card, fill, keep, pageData, slot } from "./lib/dom.js";
-import { digits, t } from "./lib/i18n.js";
+import { digits, label, t } from "./lib/i18n.js";
 
 const data = pageData("page-data");
 let questions = {};
@@ -24,8 +24,7 @@ function shownQuestion() {
 }
 
 function stageLabel(q) {
-  if (q && q.status === "on_air") return t("on_air");
-  if (q) return t("answered");
+  if (q) return label("question_status", q.status);
   return sessionStatus === "closed" ? t("session_closed") : t("waiting_next");
 }
 

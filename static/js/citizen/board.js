@@ -178,14 +178,14 @@ function setCounters(counters) {
   });
 }
 
-function setSessionStatus(status) {
+// STATUS is the session's state; ACCEPTING whether it takes questions (served by the server).
+function setSessionStatus(status, accepting) {
   const badge = document.querySelector('[data-testid="session-status"]');
   if (badge) {
     badge.textContent = label("public_session_status", status);
     badge.className = "session-status session-status--" + status;
   }
   if (form) {
-    const accepting = status === "open" || status === "live";
     const fieldset = form.querySelector("fieldset");
     if (fieldset) fieldset.disabled = !accepting;
     if (!accepting && status !== sessionStatus) {
@@ -223,7 +223,7 @@ export function setupBoard(data) {
     snapshotUrl: data.snapshot_url,
     onCounters: setCounters,
     onSession(session) {
-      setSessionStatus(session.status);
+      setSessionStatus(session.status, !!session.accepting_questions);
     },
     render(current) {
       questions = current;

@@ -1,23 +1,20 @@
 /*
- * What the desk offers on a question: the one place its buttons are decided. The server is
- * to send q.actions (the verbs this user may perform on the question now); when it does,
- * actionsFor becomes `return q.actions`.
+ * What the desk offers on a question: the verbs the server lists for this user in q.actions
+ * (computed from the verb table in liveqa/domain/permissions.py), never a rule of its own.
  */
 import { pageData } from "../lib/dom.js";
 
-const ROLE = pageData("staff-data").user.role;
-const FINISHED = { answered: 1, rejected: 1, merged: 1, carried_over: 1, unanswered: 1 };
+const access = pageData("staff-data").access;
 
 // Whether the user triages at all: the triage bar and the queue order controls.
-export const mayTriage = ROLE === "admin" || ROLE === "moderator";
+export const mayTriage = access.can_triage;
 
-// The verbs (approve, reject, merge, edit, classify, route) the desk offers on Q.
+// The verbs this user may perform on Q now (approve, reject, merge, edit, classify, route …).
 export function actionsFor(q) {
-  if (!mayTriage) return [];
-  const verbs = [];
-  if (q.status === "submitted") verbs.push("approve");
-  if (q.status === "submitted" || q.status === "approved") verbs.push("reject", "merge");
-  if (!FINISHED[q.status]) verbs.push("edit", "classify");
-  if (q.status === "approved" || q.status === "routed") verbs.push("route");
-  return verbs;
+  return (q.actions && q.actions[access.audience]) || [];
+}
+
+// The session verbs (open, start, close) this user may perform on session S now.
+export function sessionActionsFor(s) {
+  return (s && s.actions && s.actions[access.audience]) || [];
 }

@@ -2,25 +2,27 @@
 import { pageData } from "../lib/dom.js";
 import { registerLabels } from "../lib/i18n.js";
 import { staffStore } from "../lib/staff.js";
-import { mayTriage } from "./actions.js";
+import { actionsFor, mayTriage } from "./actions.js";
 
 export const page = pageData("staff-data");
 export const API = page.api;
 
+// The lifecycle's status sets come with the page (liveqa/domain/lifecycle.py is their home).
 const FILTERS = {
-  active: ["on_air", "submitted", "approved", "routed"],
+  active: page.lifecycle.open,
   new: ["submitted"],
   approved: ["approved"],
   routed: ["routed"],
   on_air: ["on_air"],
-  done: ["answered", "rejected", "merged", "carried_over", "unanswered"],
+  done: page.lifecycle.finished,
 };
 const REORDERABLE = { approved: true, routed: true };
 // In "all open" the one on air leads, then the questions still needing triage.
 const STATUS_RANK = { on_air: 0, submitted: 1, approved: 2, routed: 3 };
-export const FINISHED = { answered: 1, rejected: 1, merged: 1, carried_over: 1, unanswered: 1 };
+const asSet = (list) => Object.fromEntries(list.map((status) => [status, 1]));
+export const FINISHED = asSet(page.lifecycle.finished);
 // The statuses a question may be merged into.
-export const MERGE_TARGETS = { submitted: 1, approved: 1, routed: 1, on_air: 1, answered: 1 };
+export const MERGE_TARGETS = asSet(page.lifecycle.merge_into);
 export const STICKY_MS = 20000;
 
 export const state = {
@@ -102,7 +104,7 @@ export function sorted(filter) {
 // (finished questions held in sight for a while are not part of the queue).
 export function orderable(filter) {
   if (!mayTriage || !REORDERABLE[filter]) return [];
-  return sorted(filter).filter((q) => inFilter(q, filter) && q.status !== "on_air" && !FINISHED[q.status]);
+  return sorted(filter).filter((q) => inFilter(q, filter) && actionsFor(q).indexOf("reorder") !== -1);
 }
 
 export function defaultOfficial(q, categoryId) {

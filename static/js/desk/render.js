@@ -6,7 +6,7 @@
 import { el, fill, keep, keepVerbs, setModifier } from "../lib/dom.js";
 import { digits, label, localName, officialLabel, t } from "../lib/i18n.js";
 import { disableIfBusy, renderSessionBar, staffCard } from "../lib/staff.js";
-import { actionsFor, mayTriage } from "./actions.js";
+import { actionsFor, mayTriage, sessionActionsFor } from "./actions.js";
 import { MERGE_TARGETS, defaultOfficial, inFilter, matchesSearch, orderable, sorted, state } from "./model.js";
 
 export const queueEl = document.getElementById("queue");
@@ -23,8 +23,9 @@ function outcomeText(q) {
     return q.reject_note ? reason + " — " + q.reject_note : reason;
   }
   if (q.status === "merged") return t("merged_into", { id: q.merged_into_id });
-  if (q.status === "carried_over") return t("carried_over");
-  if (q.status === "unanswered") return t("unanswered");
+  if (q.status === "carried_over" || q.status === "unanswered") {
+    return label("question_status_public", q.status);
+  }
   return null;
 }
 
@@ -202,10 +203,11 @@ function renderTabs() {
 export function renderSession() {
   const s = state.session;
   renderSessionBar(s, state.counters);
+  const allowed = sessionActionsFor(s);
   const show = {
-    "session-open": s.status === "scheduled",
-    "session-start": s.status === "scheduled" || s.status === "open",
-    "session-close": s.status === "open" || s.status === "live",
+    "session-open": allowed.indexOf("open") !== -1,
+    "session-start": allowed.indexOf("start") !== -1,
+    "session-close": allowed.indexOf("close") !== -1,
   };
   Object.keys(show).forEach((action) => {
     const button = document.querySelector('[data-action="' + action + '"]');
@@ -213,7 +215,7 @@ export function renderSession() {
   });
   const form = document.getElementById("operator-form");
   if (form) {
-    const accepting = s.status === "open" || s.status === "live";
+    const accepting = !!s.accepting_questions;
     form.querySelector('[data-testid="operator-submit"]').disabled = !accepting;
     form.setAttribute("data-accepting", accepting ? "true" : "false");
   }

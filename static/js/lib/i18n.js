@@ -38,17 +38,10 @@ export function t(key, params) {
 }
 
 /*
- * Every name of a status, channel, reason or answer kind is looked up here. Labels served
- * with the page (`labels` in the i18n block: {kind: {value: label}}) win; until the server
- * sends them, each kind reads the page's strings under its prefix.
+ * Every name of a status, channel, reason or answer kind is looked up here, in the labels
+ * the server serves with every page (`labels` in the i18n block: {kind: {value: label}},
+ * from liveqa/domain/labels.py); a page may add labels of its own data (registerLabels).
  */
-const LABEL_KEYS = {
-  question_status: "status.",
-  session_status: "session.",
-  public_session_status: "status_",
-  channel: "channel.",
-  answer_kind: "answer_",
-};
 const registered = {};
 
 // Give KIND's labels from page data (e.g. the desk's reject reasons): {value: label}.
@@ -60,7 +53,7 @@ export function label(kind, value) {
   const served = strings.labels && strings.labels[kind];
   if (served && has(served, value)) return served[value];
   if (registered[kind] && has(registered[kind], value)) return registered[kind][value];
-  return has(LABEL_KEYS, kind) ? t(LABEL_KEYS[kind] + value) : "";
+  return value == null ? "" : String(value);
 }
 
 function meta(name) {

@@ -1,12 +1,15 @@
 /*
- * What the panel offers on a question: the one place its buttons (and the answer form) are
- * decided. The server is to send q.actions (the verbs this user may perform on the question
- * now); when it does, actionsFor becomes `return q.actions`.
+ * What the panel offers on a question: the verbs the server lists for this user in q.actions
+ * (computed from the verb table in liveqa/domain/permissions.py), never a rule of its own.
  */
+import { pageData } from "../lib/dom.js";
 
-// The verbs (on_air, put_back, transfer, answer) the panel offers on Q.
+const access = pageData("staff-data").access;
+
+// Whether the panel shows only the user's own questions (an official's panel).
+export const isOfficial = access.is_official;
+
+// The verbs this user may perform on Q now (on_air, put_back, transfer, answer …).
 export function actionsFor(q) {
-  if (q.status === "routed") return ["on_air", "transfer"];
-  if (q.status === "on_air") return ["put_back", "transfer", "answer"];
-  return [];
+  return (q.actions && q.actions[access.audience]) || [];
 }
