@@ -132,3 +132,10 @@ def test_templates_name_states_through_labels(path):
         msgid for msgid in named & _label_msgids() if (_rel(path), msgid) not in TEMPLATE_EXCEPTIONS
     }
     assert not clashes, f"{_rel(path)} names {clashes}; use label(kind, value)"
+
+
+@pytest.mark.parametrize("name", ["desk/actions.js", "panel/actions.js"])
+def test_buttons_come_from_served_actions_not_statuses(name):
+    text = (ROOT / "static" / "js" / name).read_text("utf-8")
+    assert "q.actions" in text
+    assert ".status" not in text, f"{name} decides buttons from a status"
