@@ -25,6 +25,9 @@ MIGRATIONS := liveqa/migrations
 # Commands do not serve, so they need no eventlet (and none of its import-time notices).
 FLASK := LIVEQA_ASYNC_MODE=threading $(BIN)/flask --app liveqa.app
 PYTEST_ARGS ?=
+# Tests run in parallel, one worker a CPU; a test file stays on one worker, so its
+# module-scoped servers and seeds are made once. `make test XDIST=` runs them in one process.
+XDIST ?= -n auto --dist loadfile
 
 .PHONY: venv assets translations extract run test browser lint clean bench
 
@@ -80,7 +83,7 @@ run: $(VENV_STAMP) $(ASSETS_STAMP) translations
 	$(BIN)/python -m liveqa.server
 
 test: $(VENV_STAMP) $(ASSETS_STAMP) translations browser
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # Debian's Chromium drives the browser tests; Playwright's own browser download
 # cannot reach its host from here, so never `playwright install`.

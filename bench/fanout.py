@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The real-server helpers of the end-to-end tests: the same seeding, start and login.
 sys.path.insert(0, str(ROOT / "tests"))
 
-from realserver import PASSWORD, StaffApi, http_session, start_servers  # noqa: E402
+from realclients import StaffApi, http_session  # noqa: E402
+from realserver import PASSWORD, start_servers  # noqa: E402
 
 LOCAL_HOSTS = ("127.0.0.1",)
 # Headroom over N for the staff client, the support burst and the server's own files.

@@ -1,31 +1,50 @@
 """Shared fixtures: an app on a throwaway database, clients, and factories."""
 
-from datetime import date, timedelta
+import os
 
 import pytest
 from argon2 import PasswordHasher
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from flask_babel import refresh
+from sqlalchemy import create_engine, make_url, select, text
 
 from config import TestConfig
 from liveqa.app import create_app
 from liveqa.domain import accounts
-from liveqa.domain import questions as verbs
-from liveqa.domain.accounts import create_user
 from liveqa.extensions import db, socketio
 from liveqa.models import (
-    Category,
-    District,
-    Edition,
+    AuditRecord,
     LiveSession,
-    Official,
-    QuestionStatus,
+    Question,
     SessionStatus,
-    utcnow,
 )
+from tests.factories import PASSWORD, Factory
 
-PASSWORD = "correct-horse-137"
+
+def _worker_database(url: str) -> str:
+    """Return the database of this pytest-xdist worker on URL's server, made if missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    given = make_url(url)
+    if given.database.endswith(f"_{worker}"):  # tests import this module a second time
+        return url
+    name = f"{given.database}_{worker}"
+    # CREATE DATABASE cannot run in a transaction; the given database serves as the door.
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT 1 FROM pg_database WHERE datname = :name")
+            if connection.scalar(query, {"name": name}) is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
+# Every test drops and recreates the schema, so parallel workers each need a database.
+TestConfig.SQLALCHEMY_DATABASE_URI = _worker_database(TestConfig.SQLALCHEMY_DATABASE_URI)
 ON_POSTGRES = TestConfig.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
 
 
@@ -104,116 +123,26 @@ def client(app):
     return FreshContextClient(app, app.response_class, use_cookies=True)
 
 
-class Factory:
-    """Build domain objects with sensible defaults; every method commits."""
+class FreshLocaleClient(FlaskClient):
+    """A test client that forgets the cached locale before each request."""
 
-    def __init__(self):
-        self._n = 0
+    def open(self, *args, **kwargs):
+        # Requests reuse the test's app context, where Flask-Babel caches the locale.
+        if has_app_context():
+            refresh()
+        return super().open(*args, **kwargs)
 
-    def _next(self) -> int:
-        self._n += 1
-        return self._n
 
-    def user(self, role="moderator", username=None, password=PASSWORD):
-        username = username or f"{role}{self._next()}"
-        user = create_user(username, password, role, display_name=username.title())
-        db.session.commit()
-        return user
+@pytest.fixture
+def locale_client(app):
+    """Return a test client whose requests each choose their own language."""
+    app.test_client_class = FreshLocaleClient
+    return app.test_client()
 
-    def official(self, name=None, user=None, **kw):
-        n = self._next()
-        if user is None:
-            user = self.user("official", username=f"official{n}")
-        official = Official(
-            name=name or f"Official {n}",
-            title=kw.pop("title", "معاون"),
-            portfolio=kw.pop("portfolio", f"Portfolio {n}"),
-            user=user,
-            **kw,
-        )
-        db.session.add(official)
-        db.session.commit()
-        return official
 
-    def edition(self):
-        edition = Edition(number=self._next() + 8, title="دوره", starts_on=date(2026, 1, 1))
-        db.session.add(edition)
-        db.session.commit()
-        return edition
-
-    def session(self, status=SessionStatus.OPEN, starts_in=timedelta(0), edition=None):
-        start = utcnow() + starts_in
-        live_session = LiveSession(
-            edition=edition or self.edition(),
-            title=f"Session {self._next()}",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            status=status,
-            opened_at=None if status == SessionStatus.SCHEDULED else start,
-            live_at=start if status == SessionStatus.LIVE else None,
-            closed_at=start if status == SessionStatus.CLOSED else None,
-        )
-        db.session.add(live_session)
-        db.session.commit()
-        return live_session
-
-    def category(self, slug=None, official=None):
-        n = self._next()
-        category = Category(
-            slug=slug or f"cat{n}",
-            name=f"موضوع {n}",
-            name_en=f"Topic {n}",
-            default_official=official,
-        )
-        db.session.add(category)
-        db.session.commit()
-        return category
-
-    def district(self, number=None):
-        n = number or self._next()
-        district = District(number=n, name=f"منطقه {n}", name_en=f"District {n}")
-        db.session.add(district)
-        db.session.commit()
-        return district
-
-    def question(self, live_session=None, status=QuestionStatus.SUBMITTED, text=None, **kw):
-        """Create a question and walk it through the real verbs to STATUS."""
-        live_session = live_session or self.session(SessionStatus.LIVE)
-        question, _ = verbs.submit_question(
-            live_session, text=text or f"پرسش شماره {self._next()}", **kw
-        )
-        db.session.commit()
-        path = {
-            QuestionStatus.SUBMITTED: [],
-            QuestionStatus.APPROVED: ["approve"],
-            QuestionStatus.ROUTED: ["approve", "route"],
-            QuestionStatus.ON_AIR: ["approve", "route", "on_air"],
-            QuestionStatus.ANSWERED: ["approve", "route", "on_air", "answer"],
-            QuestionStatus.REJECTED: ["reject"],
-        }[QuestionStatus(status)]
-        if path:
-            mod = self._staff
-            official = None
-            for step in path:
-                if step == "approve":
-                    verbs.approve_question(question, mod)
-                elif step == "reject":
-                    verbs.reject_question(question, mod, "off_topic")
-                elif step == "route":
-                    official = self.official()
-                    verbs.route_question(question, mod, official.id)
-                elif step == "on_air":
-                    verbs.take_on_air(question, mod)
-                elif step == "answer":
-                    verbs.answer_question(question, mod, kind="written", text="پاسخ")
-                db.session.commit()
-        return question
-
-    @property
-    def _staff(self):
-        if not hasattr(self, "_moderator"):
-            self._moderator = self.user("moderator")
-        return self._moderator
+def html(response) -> str:
+    """Return RESPONSE's body as text."""
+    return response.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -222,11 +151,74 @@ def factory(ctx):
     return Factory()
 
 
+@pytest.fixture
+def live(factory):
+    """Return a LIVE session."""
+    return factory.session(SessionStatus.LIVE)
+
+
+@pytest.fixture
+def mod(factory):
+    """Return the factory's moderator, who walks questions through the verbs."""
+    return factory._staff
+
+
+@pytest.fixture
+def desk(app, factory):
+    """Return a live session with clients in its public, screen, moderators and official rooms."""
+    live = factory.session(SessionStatus.LIVE)
+    moderator = factory.user("moderator")
+    official = factory.official()
+    clients = {
+        "public": connect(app),
+        "screen": connect(app),
+        "moderators": connect(app, moderator),
+        "official": connect(app, official.user),
+    }
+    for room, sock in clients.items():
+        join(sock, live.id, room)
+    return {
+        "session_id": live.id,
+        "live": live,
+        "moderator": moderator,
+        "official": official,
+        "clients": clients,
+    }
+
+
+def session_seq(session_id):
+    """Return the committed change sequence number of session SESSION_ID."""
+    return db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
+
+
+def audit_records(question=None):
+    """Return the audit records, of QUESTION if given, oldest first."""
+    query = select(AuditRecord).order_by(AuditRecord.id)
+    if question is not None:
+        query = query.where(AuditRecord.question_id == question.id)
+    return db.session.scalars(query).all()
+
+
 def login(client, username, password=PASSWORD, **kwargs):
     """Log CLIENT in through the API; return the response."""
     return client.post(
         "/api/v1/auth/login", json={"username": username, "password": password}, **kwargs
     )
+
+
+def login_as(client, factory, role):
+    """Log CLIENT in as a new user with ROLE; return the user (an official's user too)."""
+    user = factory.official().user if role == "official" else factory.user(role)
+    assert login(client, user.username).status_code == 200
+    return user
+
+
+def question_state(question):
+    """Return QUESTION's stored status and version and its session's status and seq."""
+    db.session.expire_all()
+    fresh = db.session.get(Question, question.id)
+    session = db.session.get(LiveSession, fresh.session_id)
+    return fresh.status, fresh.version, session.status, session.seq
 
 
 def idle():
@@ -250,3 +242,22 @@ def connect(app, user=None, headers=None, query_string=None):
     return socketio.test_client(
         app, flask_test_client=http, headers=headers, query_string=query_string
     )
+
+
+def join(sock, session_id, room, **extra):
+    """Join ROOM of SESSION_ID and return the acknowledged sequence number."""
+    idle()
+    ack = sock.emit("join", {"session_id": session_id, "room": room, **extra}, callback=True)
+    assert ack["ok"] is True, ack
+    return ack["seq"]
+
+
+def events(sock, name):
+    """Return and consume the payloads of the NAME events SOCK has received."""
+    return [m["args"][0] for m in sock.get_received() if m["name"] == name]
+
+
+def fresh(model, ident):
+    """Return the row as committed now, not as this test's session remembers it."""
+    db.session.expire_all()
+    return db.session.get(model, ident)

@@ -18,7 +18,8 @@ import uuid
 
 import pytest
 import requests
-from realserver import http_session, server_logs, socket_client, start_servers, wait_for
+from realclients import http_session, socket_client
+from realserver import server_logs, start_servers, wait_for
 
 pytestmark = pytest.mark.server
 

@@ -1,12 +1,9 @@
-"""The public pages: citizen page, tracking, big screen, login; rendered with the test client."""
+"""The public pages: citizen page, tracking, big screen; rendered with the test client."""
 
 import re
 from datetime import timedelta
 
 import pytest
-from flask import has_app_context
-from flask.testing import FlaskClient
-from flask_babel import refresh
 from sqlalchemy import func, select
 
 from liveqa.domain import questions as verbs
@@ -15,26 +12,15 @@ from liveqa.domain.text import persian_digits
 from liveqa.extensions import db
 from liveqa.i18n import LOCALE_COOKIE
 from liveqa.models import Question, QuestionStatus, SessionStatus, utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import html
 
 S = QuestionStatus
 
 
-class FreshLocaleClient(FlaskClient):
-    """A test client that forgets the cached locale before each request."""
-
-    def open(self, *args, **kwargs):
-        # Requests reuse the test's app context, where Flask-Babel caches the locale.
-        if has_app_context():
-            refresh()
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
-def client(app):
-    """Return a test client whose requests each choose their own language."""
-    app.test_client_class = FreshLocaleClient
-    return app.test_client()
+def client(locale_client):
+    """Pages are read in the language each request asks for."""
+    return locale_client
 
 
 @pytest.fixture
@@ -47,10 +33,6 @@ def live(factory):
     factory.category()
     factory.district()
     return live_session
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def question_count() -> int:
@@ -353,69 +335,6 @@ def test_screen_shows_the_last_answer_when_nothing_is_on_air(client, live, facto
 
 def test_screen_unknown_session_is_404(client, ctx):
     assert client.get("/screen/999").status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("role", "target"),
-    [("moderator", "/moderate"), ("operator", "/moderate"), ("admin", "/moderate")],
-)
-def test_login_redirects_by_role(client, factory, role, target):
-    user = factory.user(role)
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 303
-    assert response.headers["Location"] == target
-
-
-def test_login_of_an_official_goes_to_the_panel(client, factory):
-    official = factory.official()
-    response = client.post(
-        "/login", data={"username": official.user.username, "password": PASSWORD}
-    )
-    assert response.headers["Location"] == "/panel"
-
-
-@pytest.mark.parametrize(
-    ("next_url", "target"),
-    [
-        ("/moderate?tab=new", "/moderate?tab=new"),
-        ("https://evil.example/", "/moderate"),
-        ("//evil.example/", "/moderate"),
-        ("/\\evil.example", "/moderate"),
-        ("javascript:alert(1)", "/moderate"),
-    ],
-)
-def test_login_follows_only_local_next(client, factory, next_url, target):
-    user = factory.user("moderator")
-    response = client.post(
-        "/login",
-        data={"username": user.username, "password": PASSWORD, "next": next_url},
-    )
-    assert response.headers["Location"] == target
-
-
-def test_login_with_a_wrong_password_rerenders(client, factory):
-    user = factory.user("moderator")
-    response = client.post("/login?lang=en", data={"username": user.username, "password": "x"})
-    assert response.status_code == 401
-    page = html(response)
-    assert "not correct" in page
-    assert f'value="{user.username}"' in page
-
-
-def test_logout_ends_the_staff_session(client, factory):
-    user = factory.user("moderator")
-    client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert user.display_name in html(client.get("/"))
-    response = client.post("/logout")
-    assert response.status_code == 303
-    assert user.display_name not in html(client.get("/"))
-    assert client.get("/logout").status_code == 405
-
-
-def test_login_page_when_logged_in_redirects(client, factory):
-    user = factory.user("moderator")
-    client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert client.get("/login").headers["Location"] == "/moderate"
 
 
 def test_rendered_pages_have_no_external_urls(client, live, factory):

@@ -1,18 +1,14 @@
 """Production mode: two server processes share one live session through Redis."""
 
-import os
 import socket
 import uuid
 
 import pytest
-from realserver import (
-    http_session,
-    server_logs,
-    socket_client,
-    staff_question,
-    start_servers,
-    wait_for,
-)
+from realclients import http_session, socket_client, staff_question
+from realserver import server_logs, start_servers, wait_for
+
+from config import TestConfig
+from tests.conftest import ON_POSTGRES
 
 REDIS = ("127.0.0.1", 6379)
 # Redis pub/sub ignores the database number, so events of other runs may arrive too:
@@ -39,16 +35,16 @@ pytestmark = [
 @pytest.fixture
 def two_servers(tmp_path):
     """Start two seeded servers on one database and one Redis message queue."""
-    test_url = os.environ.get("LIVEQA_TEST_DATABASE_URL", "")
-    database_url = test_url if test_url.startswith("postgresql") else None
+    # On PostgreSQL, this worker's own database: seeding drops its schema.
+    database_url = TestConfig.SQLALCHEMY_DATABASE_URI if ON_POSTGRES else None
     servers, info = start_servers(
         tmp_path,
         count=2,
         database_url=database_url,
         env_extra={
             "LIVEQA_MESSAGE_QUEUE_URL": f"redis://{REDIS[0]}:{REDIS[1]}/{REDIS_DB}",
-            # A channel of this run's own, so no other deployment's events get mixed in.
-            "LIVEQA_MESSAGE_QUEUE_CHANNEL": f"liveqa-test-{tmp_path.name}",
+            # A channel of this test's own: other workers and runs share the Redis server.
+            "LIVEQA_MESSAGE_QUEUE_CHANNEL": f"liveqa-test-{uuid.uuid4().hex}",
         },
     )
     yield servers, info

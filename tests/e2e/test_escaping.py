@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from realserver import StaffApi, ask
+from realbrowser import ask
+from realclients import StaffApi
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from realserver import StaffApi, http_session, live_connected
+from realbrowser import live_connected
+from realclients import StaffApi, http_session
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 

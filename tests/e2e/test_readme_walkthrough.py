@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from realserver import live_connected, server_logs, start_demo_server
+from realbrowser import live_connected
+from realserver import server_logs, start_demo_server
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 

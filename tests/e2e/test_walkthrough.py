@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from realserver import ask, live_connected
+from realbrowser import ask, live_connected
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
