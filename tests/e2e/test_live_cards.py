@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from realserver import StaffApi, ask, live_connected
+from realbrowser import ask, live_connected
+from realclients import StaffApi
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 

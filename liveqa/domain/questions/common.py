@@ -8,10 +8,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from liveqa.domain.audit import record_audit
+from liveqa.domain.audit import question_state, record_audit
 from liveqa.domain.changes import record_change
 from liveqa.domain.errors import Conflict, NotFound, ValidationError
+from liveqa.domain.lifecycle import transition
 from liveqa.domain.limits import check_failures, count_failure
+from liveqa.domain.permissions import VERBS, Verb, check_start, ensure_may
 from liveqa.domain.tracking import parse_code
 from liveqa.domain.validation import optional_id
 from liveqa.extensions import db
@@ -59,6 +61,16 @@ def finish_change(
     record_audit(actor, action, question=question, before=before)
     record_change(question.session_id, f"question.{action}", question.id)
     return question
+
+
+def move_question(question: Question, actor: User, verb: Verb, action: str, version=None):
+    """Check VERB for ACTOR on QUESTION, move it where the verb table leads, audit as ACTION."""
+    check_version(question, version)
+    ensure_may(actor, verb, question)
+    check_start(question, verb)
+    before = question_state(question)
+    transition(question, VERBS[verb].leads_to, utcnow())
+    return finish_change(question, actor, action, before)
 
 
 def active_official(official_id) -> Official:

@@ -14,6 +14,7 @@ from liveqa.domain.questions.common import (
     check_version,
     city_today,
     finish_change,
+    move_question,
 )
 from liveqa.domain.validation import (
     MAX_ANSWER_CHARS,
@@ -53,12 +54,7 @@ def transfer_question(question: Question, actor: User, official_id, *, version=N
 
 def put_back_question(question: Question, actor: User, *, version=None) -> Question:
     """Take QUESTION off the air and back into its official's queue."""
-    check_version(question, version)
-    ensure_may(actor, Verb.PUT_BACK, question)
-    check_start(question, Verb.PUT_BACK)
-    before = question_state(question)
-    transition(question, S.ROUTED, utcnow())
-    return finish_change(question, actor, "put_back", before)
+    return move_question(question, actor, Verb.PUT_BACK, "put_back", version)
 
 
 def take_on_air(question: Question, actor: User, *, version=None) -> Question:

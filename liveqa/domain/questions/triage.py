@@ -15,6 +15,7 @@ from liveqa.domain.questions.common import (
     check_version,
     finish_change,
     lookup,
+    move_question,
 )
 from liveqa.domain.validation import (
     MAX_NOTE_CHARS,
@@ -41,12 +42,7 @@ S = QuestionStatus
 
 def approve_question(question: Question, actor: User, *, version=None) -> Question:
     """Approve QUESTION for the public board."""
-    check_version(question, version)
-    ensure_may(actor, Verb.APPROVE, question)
-    check_start(question, Verb.APPROVE)
-    before = question_state(question)
-    transition(question, S.APPROVED, utcnow())
-    return finish_change(question, actor, "approved", before)
+    return move_question(question, actor, Verb.APPROVE, "approved", version)
 
 
 def reject_question(question: Question, actor: User, reason, note=None, *, version=None):
