@@ -24,6 +24,7 @@ from liveqa.models import (
     SessionStatus,
     utcnow,
 )
+from tests import contract
 
 PASSWORD = "correct-horse-137"
 ON_POSTGRES = TestConfig.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
@@ -75,6 +76,13 @@ def ctx(app):
 
 # Real argon2id costs ~0.1-0.4 s a hash; tests are about LiveQA, not about argon2.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def api_contract():
+    """Fail any test that receives an /api/v1 response the OpenAPI document does not describe."""
+    with contract.checking_test_clients():
+        yield
 
 
 @pytest.fixture(autouse=True)
