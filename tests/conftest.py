@@ -19,6 +19,7 @@ from liveqa.models import (
     Question,
     SessionStatus,
 )
+from tests import contract
 from tests.factories import PASSWORD, Factory
 
 
@@ -94,6 +95,13 @@ def ctx(app):
 
 # Real argon2id costs ~0.1-0.4 s a hash; tests are about LiveQA, not about argon2.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def api_contract():
+    """Fail any test that receives an /api/v1 response the OpenAPI document does not describe."""
+    with contract.checking_test_clients():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,11 @@ def http_session(server: RealServer, username: str | None = None, password: str 
     """Return a requests.Session with a CSRF token header, logged in as USERNAME if given."""
     import requests
 
+    from tests import contract
+
     http = requests.Session()
+    # Every /api/v1 answer is checked against the OpenAPI document as it arrives.
+    http.hooks["response"].append(contract.check_requests)
     http.headers["Origin"] = server.origin
     http.headers["Referer"] = server.origin + "/"
     for path in ("/login", "/"):
