@@ -33,7 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The real-server helpers of the end-to-end tests: the same seeding, start and login.
-sys.path.insert(0, str(ROOT / "tests"))
+# The root too: realclients imports tests.contract (the OpenAPI response check).
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
 
 from realclients import StaffApi, http_session  # noqa: E402
 from realserver import PASSWORD, start_servers  # noqa: E402
