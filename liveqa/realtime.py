@@ -183,7 +183,7 @@ def on_track(data=None):
     data = _payload(data)
     state = _state()
 
-    def room_for(code):
+    def check_tracked_cap(code):
         if code not in state.tracked and len(state.tracked) >= MAX_TRACKED_CODES:
             raise ValidationError(
                 _("Too many questions followed on one connection."), code="too_many_codes"
@@ -194,7 +194,7 @@ def on_track(data=None):
         request.remote_addr or "",
         malformed_as_unknown=False,
         max_chars=MAX_CODE_CHARS,
-        before_lookup=room_for,
+        before_lookup=check_tracked_cap,
     )
     code = question.tracking_code
     join_room(rooms.tracking_room(code))

@@ -303,3 +303,16 @@ def test_support_does_not_bump_the_version(factory):
     db.session.commit()
     db.session.refresh(question)
     assert question.version == version
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["short", "k" * 65, "key\x00with-nul", "key with spaces", "کلید-فارسی-۱۲۳۴", "tab\tkey-0001"],
+)
+def test_an_idempotency_key_must_be_a_visible_ascii_token(ctx, factory, key):
+    live = factory.session(SessionStatus.LIVE)
+    with pytest.raises(ValidationError) as caught:
+        verbs.submit_question(live, text="پرسش", client_key=key)
+    assert caught.value.code == "invalid_idempotency_key"
+    assert caught.value.field == "idempotency_key"
+    assert db.session.scalar(select(func.count(Question.id))) == 0

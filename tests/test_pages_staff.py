@@ -211,3 +211,12 @@ def test_every_string_the_script_uses_is_rendered(client, factory, live, path, s
     for status in SessionStatus:
         assert labels["session_status"][status.value]
     assert {"web", "phone"} <= labels["channel"].keys()
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "Live"), ("fa", "زنده")])
+def test_the_session_badge_is_named_on_the_server(client, factory, live, lang, expected):
+    login(client, factory.user("moderator").username)
+    _, page = _page(client, f"/moderate?lang={lang}")
+    badge = re.search(r'data-testid="session-status" data-status="live">([^<]*)<', page)
+    assert badge is not None
+    assert badge.group(1) == expected

@@ -16,6 +16,7 @@ from liveqa.domain.permissions import (
     question_actions,
     session_actions,
 )
+from liveqa.domain.sessions import close_session, open_session, start_session
 from liveqa.extensions import db
 from liveqa.models import QuestionStatus, Role, SessionStatus
 from tests.test_lifecycle import make, snapshot
@@ -150,3 +151,26 @@ def test_session_actions_follow_the_session_table(factory, status):
     allowed = [v for v, target in SESSION_VERBS.items() if target in SESSION_TRANSITIONS[status]]
     assert actions["admin"] == actions["moderator"] == allowed
     assert actions["operator"] == actions["official"] == []
+
+
+SESSION_RUN = {
+    "open": (SessionStatus.SCHEDULED, open_session),
+    "start": (SessionStatus.OPEN, start_session),
+    "close": (SessionStatus.LIVE, close_session),
+}
+
+
+@pytest.mark.parametrize(("verb", "role"), list(product(SESSION_RUN, list(Role))))
+def test_session_verbs_refuse_roles_that_may_not_run_sessions(factory, verb, role):
+    status, run = SESSION_RUN[verb]
+    live = factory.session(status)
+    who = factory.official().user if role == R.OFFICIAL else factory.user(role.value)
+    if role in TRIAGE:
+        run(live, who)
+        db.session.commit()
+        assert live.status != status
+    else:
+        with pytest.raises(Forbidden):
+            run(live, who)
+        assert live.status == status
+        assert live.seq == 0

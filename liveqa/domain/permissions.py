@@ -56,10 +56,16 @@ class VerbRule:
     # For verbs that keep the status: (message, code) of the 409 from any other status.
     refused: tuple | None = None
 
+    def __post_init__(self):
+        # check_start words a refusal from the status a verb leads to, or from `refused`.
+        if self.leads_to is None and self.refused is None:
+            raise ValueError("a verb that keeps the status needs its refusal")
+
 
 _FINISHED_EDIT = (_l("A finished question cannot be edited."), "finished")
 _FINISHED_CHANGE = (_l("A finished question cannot be changed."), "finished")
 _NOT_SUPPORTABLE = (_l("This question can no longer be supported."), "not_supportable")
+_NOT_ORDERABLE = (_l("Only open questions of this session can be ordered."), "invalid_order")
 _OPEN = OPEN_STATUSES
 
 VERBS: dict[Verb, VerbRule] = {
@@ -70,7 +76,7 @@ VERBS: dict[Verb, VerbRule] = {
     Verb.CLASSIFY: VerbRule(_OPEN, None, TRIAGE, refused=_FINISHED_CHANGE),
     Verb.MERGE: VerbRule(frozenset({S.SUBMITTED, S.APPROVED}), S.MERGED, TRIAGE),
     Verb.ROUTE: VerbRule(frozenset({S.APPROVED, S.ROUTED}), S.ROUTED, TRIAGE),
-    Verb.REORDER: VerbRule(_OPEN, None, TRIAGE),
+    Verb.REORDER: VerbRule(_OPEN, None, TRIAGE, refused=_NOT_ORDERABLE),
     Verb.TRANSFER: VerbRule(frozenset({S.ROUTED, S.ON_AIR}), S.ROUTED, ON_AIR, own_only=True),
     Verb.PUT_BACK: VerbRule(frozenset({S.ON_AIR}), S.ROUTED, ON_AIR, own_only=True),
     Verb.ON_AIR: VerbRule(frozenset({S.ROUTED}), S.ON_AIR, ON_AIR, own_only=True),
@@ -168,6 +174,12 @@ def session_actions(live_session: LiveSession) -> dict[str, list[str]]:
 # --- Screens, API areas and rooms ---------------------------------------------------
 
 
+def ensure_may_run_session(user: User | None) -> None:
+    """Raise Forbidden unless USER may open, start and close sessions (None: the system)."""
+    if user is not None and user.role not in SESSION_RUNNERS:
+        raise Forbidden(_l("Your role may not do this."))
+
+
 def is_staff(user) -> bool:
     """Return whether USER is a logged-in, active staff member."""
     return bool(getattr(user, "is_authenticated", False)) and user.role in STAFF
@@ -252,6 +264,4 @@ def page_access(user) -> dict:
         "audience": audience(user),
         "is_official": is_official(user),
         "can_triage": can_triage(user),
-        "can_enter_questions": can_enter_questions(user),
-        "can_run_session": can_run_session(user),
     }

@@ -10,6 +10,7 @@ from liveqa.domain.changes import record_change, record_tracking
 from liveqa.domain.errors import Conflict, ValidationError
 from liveqa.domain.labels import SESSION_STATUS
 from liveqa.domain.lifecycle import OPEN_STATUSES, SESSION_TRANSITIONS, transition
+from liveqa.domain.permissions import ensure_may_run_session
 from liveqa.domain.questions.common import follow_up_due_default
 from liveqa.extensions import db
 from liveqa.models import (
@@ -60,6 +61,7 @@ def _move(live_session: LiveSession, target: SessionStatus) -> None:
 
 def open_session(live_session: LiveSession, actor: User | None) -> LiveSession:
     """Open LIVE_SESSION for questions and bring in questions carried over to it."""
+    ensure_may_run_session(actor)
     _check_move(live_session, SS.OPEN)
     _receive_carried(live_session, actor)
     _move(live_session, SS.OPEN)
@@ -70,6 +72,7 @@ def open_session(live_session: LiveSession, actor: User | None) -> LiveSession:
 
 def start_session(live_session: LiveSession, actor: User | None) -> LiveSession:
     """Put LIVE_SESSION on the air."""
+    ensure_may_run_session(actor)
     _check_move(live_session, SS.LIVE)
     if live_session.status == SS.SCHEDULED:
         _receive_carried(live_session, actor)
@@ -83,6 +86,7 @@ def close_session(
     live_session: LiveSession, actor: User | None, disposition: str | None = None
 ) -> dict:
     """Close LIVE_SESSION, giving every unfinished question an explicit outcome."""
+    ensure_may_run_session(actor)
     _check_move(live_session, SS.CLOSED)
     following = next_session_after(live_session)
     if disposition is None:

@@ -10,6 +10,7 @@ from liveqa.domain.labels import REJECT_REASON
 from liveqa.domain.lifecycle import FINISHED, OPEN_STATUSES
 from liveqa.domain.permissions import (
     MERGE_INTO,
+    can_run_session,
     can_triage,
     can_use_desk,
     can_use_panel,
@@ -154,6 +155,7 @@ def moderate():
         data=data,
         strings=desk_strings(),
         can_triage=can_triage(current_user),
+        can_run_session=can_run_session(current_user),
         is_operator=is_operator(current_user),
         reject_reasons=data["reject_reasons"],
     )

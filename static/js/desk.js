@@ -3,7 +3,7 @@
  * 137 operator entry form. Data comes from the page's JSON (#staff-data), the staff snapshot
  * (/queue) and live `change` events. Rendering lives in desk/render.js (cards cloned from
  * <template id="tpl-queue-item">), the controls in desk/control.js, the buttons a question
- * offers in desk/actions.js.
+ * offers come from lib/access.js (the served actions).
  */
 import { staffConnect } from "./lib/staff.js";
 import { notice, setupControls } from "./desk/control.js";

@@ -2,13 +2,13 @@
  * Official panel: the questions routed to an official, the one on air with the answer form,
  * and the recently answered. Live through the staff snapshot (/queue) and `change` events.
  * Cards are drawn in panel/render.js from <template id="tpl-panel-item">; the buttons a
- * question offers are decided in panel/actions.js.
+ * question offers come from lib/access.js (the served actions).
  */
 import { api } from "./lib/api.js";
 import { el, pageData } from "./lib/dom.js";
 import { formatDay, t, timeZone } from "./lib/i18n.js";
 import { notifier, staffConnect, staffStore } from "./lib/staff.js";
-import { actionsFor, isOfficial } from "./panel/actions.js";
+import { actionsFor, isOfficial } from "./lib/access.js";
 import { renderPanel } from "./panel/render.js";
 
 const page = pageData("staff-data");

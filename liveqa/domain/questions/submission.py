@@ -1,6 +1,7 @@
 """What citizens and 137 operators do: submit a question, support one."""
 
 import hashlib
+import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -36,6 +37,8 @@ from liveqa.models import (
 )
 
 S = QuestionStatus
+# Visible ASCII only: a key is an opaque token, and PostgreSQL refuses NUL in text.
+CLIENT_KEY = re.compile(r"[\x21-\x7e]{8,64}")
 
 
 def _new_tracking_code() -> str:
@@ -108,9 +111,9 @@ def submit_question(
 ) -> tuple[Question, bool]:
     """Store a new question, or return the one already stored under CLIENT_KEY."""
     if client_key is not None:
-        if not isinstance(client_key, str) or not 8 <= len(client_key) <= 64:
+        if not isinstance(client_key, str) or not CLIENT_KEY.fullmatch(client_key):
             raise ValidationError(
-                _l("The idempotency key must be 8 to 64 characters."),
+                _l("The idempotency key must be 8 to 64 visible ASCII characters."),
                 code="invalid_idempotency_key",
                 field="idempotency_key",
             )

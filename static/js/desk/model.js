@@ -1,8 +1,7 @@
 /* The desk's state: the page data, the questions it holds, and which tab shows which. */
 import { pageData } from "../lib/dom.js";
-import { registerLabels } from "../lib/i18n.js";
 import { staffStore } from "../lib/staff.js";
-import { actionsFor, mayTriage } from "./actions.js";
+import { actionsFor, mayTriage } from "../lib/access.js";
 
 export const page = pageData("staff-data");
 export const API = page.api;
@@ -42,10 +41,6 @@ export const categories = {};
 page.categories.forEach((c) => {
   categories[c.id] = c;
 });
-registerLabels(
-  "reject_reason",
-  Object.fromEntries(page.reject_reasons.map((r) => [r.value, r.label]))
-);
 
 export const store = staffStore(state, (q) => {
   if (FINISHED[q.status]) delete state.open[q.id];

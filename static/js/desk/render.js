@@ -6,7 +6,7 @@
 import { el, fill, keep, keepVerbs, setModifier } from "../lib/dom.js";
 import { digits, label, localName, officialLabel, t } from "../lib/i18n.js";
 import { disableIfBusy, renderSessionBar, staffCard } from "../lib/staff.js";
-import { actionsFor, mayTriage, sessionActionsFor } from "./actions.js";
+import { actionsFor, mayTriage, sessionActionsFor } from "../lib/access.js";
 import { MERGE_TARGETS, defaultOfficial, inFilter, matchesSearch, orderable, sorted, state } from "./model.js";
 
 export const queueEl = document.getElementById("queue");

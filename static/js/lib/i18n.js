@@ -40,19 +40,12 @@ export function t(key, params) {
 /*
  * Every name of a status, channel, reason or answer kind is looked up here, in the labels
  * the server serves with every page (`labels` in the i18n block: {kind: {value: label}},
- * from liveqa/domain/labels.py); a page may add labels of its own data (registerLabels).
+ * from liveqa/domain/labels.py).
  */
-const registered = {};
-
-// Give KIND's labels from page data (e.g. the desk's reject reasons): {value: label}.
-export function registerLabels(kind, map) {
-  registered[kind] = Object.assign(registered[kind] || {}, map);
-}
 
 export function label(kind, value) {
   const served = strings.labels && strings.labels[kind];
   if (served && has(served, value)) return served[value];
-  if (registered[kind] && has(registered[kind], value)) return registered[kind][value];
   return value == null ? "" : String(value);
 }
 

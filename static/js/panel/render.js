@@ -6,7 +6,7 @@
 import { card, el, fill, keep, keepVerbs } from "../lib/dom.js";
 import { digits, formatDay, localName, t } from "../lib/i18n.js";
 import { disableIfBusy, renderSessionBar, staffCard } from "../lib/staff.js";
-import { actionsFor } from "./actions.js";
+import { actionsFor } from "../lib/access.js";
 
 const RECENT = 10;
 
