@@ -92,6 +92,8 @@ class Config:
     # refused (five times as many for one address in all). 0: no limit.
     LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
     SUPPORT_TALLY_INTERVAL = 1.0
+    # Seconds between each process's checks that its staff sockets' sessions still hold.
+    STAFF_SESSION_CHECK_SECONDS = 0.25
     # Seconds one built public snapshot serves every board asking for the same seq.
     SNAPSHOT_CACHE_SECONDS = 1.0
     SESSION_COOKIE_HTTPONLY = True
@@ -131,6 +133,8 @@ class TestConfig(Config):
     TRACKING_FAILURES_PER_MINUTE = 0
     LOGIN_FAILURES_PER_MINUTE = 0
     SNAPSHOT_CACHE_SECONDS = 0.0
+    # No background checker per test app: tests run SessionWatch.check() themselves.
+    STAFF_SESSION_CHECK_SECONDS = 0.0
     SQLITE_LOCK_WAIT_SECONDS = 2.0
     ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost"]
 

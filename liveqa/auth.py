@@ -14,9 +14,15 @@ from liveqa.models import User
 CLIENT_COOKIE = "liveqa_cid"
 
 
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def _load_user(token: str) -> User | None:
+    """Return the active user TOKEN (User.get_id) names, if its session has not ended."""
+    user_id, _sep, generation = token.partition(":")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def permission_required(allowed):

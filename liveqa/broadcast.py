@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from liveqa import rooms
 from liveqa.database import reading_only
+from liveqa.domain.accounts import ended_sessions, forget_ended_sessions
 from liveqa.domain.changes import (
     clear_pending,
     pending_changes,
@@ -26,6 +27,7 @@ EXTENSION_KEY = "liveqa_broadcast"
 CHANGE_EVENT = "change"
 TALLY_EVENT = "tally"
 TRACKED_EVENT = "tracked"
+SESSION_ENDED_EVENT = "session_ended"
 
 
 def staff_rooms(session_id: int, official_ids) -> list[str]:
@@ -76,9 +78,27 @@ def _before_commit(session: Session) -> None:
         session.info[OUTBOX_KEY] = _build_outbox(session)
 
 
+def end_user_sockets(user_id: int) -> None:
+    """Tell USER_ID's sockets on every process that their session ended; close this process's."""
+    room = rooms.user_room(user_id)
+    # Through the message queue when one is configured: every process's sockets hear it
+    # (and each process's session check closes them); this process closes its own now.
+    socketio.emit(SESSION_ENDED_EVENT, {"user_id": user_id}, to=room)
+    local = [sid for sid, _eio_sid in socketio.server.manager.get_participants("/", room)]
+    for sid in local:
+        socketio.server.disconnect(sid, namespace="/", ignore_queue=True)
+
+
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
+    ended = ended_sessions(session)
+    forget_ended_sessions(session)
+    for user_id in sorted(ended):
+        try:
+            end_user_sockets(user_id)
+        except Exception:  # the session has ended in the database whatever happens here
+            log.exception("closing the sockets of user %s failed", user_id)
     outbox = session.info.pop(OUTBOX_KEY, [])
     tallies = pending_tallies(session)
     clear_pending(session)
@@ -96,6 +116,7 @@ def _after_rollback(session: Session) -> None:
         return
     session.info.pop(OUTBOX_KEY, None)
     clear_pending(session)
+    forget_ended_sessions(session)
 
 
 class TallyCoalescer:

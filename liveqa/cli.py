@@ -1,4 +1,4 @@
-"""Command-line tools: `flask seed-demo` and `flask create-user` (`flask db` is Flask-Migrate's)."""
+"""Command-line tools: demo data and staff accounts (`flask db` is Flask-Migrate's)."""
 
 from collections import Counter
 from zoneinfo import ZoneInfo
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from liveqa.demo import data as demo_data
 from liveqa.demo.seed import DemoSeeder
-from liveqa.domain.accounts import create_user
+from liveqa.domain.accounts import change_password, create_user, deactivate_user, find_user
 from liveqa.domain.errors import DomainError
 from liveqa.domain.permissions import needs_official_profile
 from liveqa.domain.validation import optional_text, required_text
@@ -164,7 +164,46 @@ def create_user_command(username, role, display_name, title, portfolio, password
     click.echo(_("Created the %(role)s account %(username)s.", role=role, username=user.username))
 
 
+def _on_user(username: str, verb, *args) -> None:
+    """Run VERB on the account USERNAME and commit; turn a refusal into a CLI error."""
+    try:
+        verb(find_user(username), *args)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from None
+
+
+@click.command("deactivate-user")
+@click.argument("username")
+@with_appcontext
+def deactivate_user_command(username) -> None:
+    """Stop a staff account from logging in and end all its sessions and sockets."""
+    _on_user(username, deactivate_user)
+    click.echo(_("Deactivated %(username)s; their sessions have ended.", username=username))
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given (safer: it stays out of the shell history).",
+)
+@with_appcontext
+def set_password_command(username, password) -> None:
+    """Give a staff account a new password and end all its sessions and sockets."""
+    _on_user(username, change_password, password)
+    click.echo(
+        _("Changed the password of %(username)s; their sessions have ended.", username=username)
+    )
+
+
 def init_app(app) -> None:
     """Register the commands on APP's `flask` command line."""
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(deactivate_user_command)
+    app.cli.add_command(set_password_command)

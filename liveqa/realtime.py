@@ -21,6 +21,7 @@ from liveqa.serializers import question_tracking
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "liveqa_realtime"
+WATCH_KEY = "liveqa_session_watch"
 ROOM_KINDS = ("public", "screen", "moderators", "official")
 # Bounds on what one socket may subscribe to, so a client cannot grow server memory.
 MAX_ROOMS_PER_SOCKET = 20
@@ -33,6 +34,8 @@ class SocketState:
     """What the server remembers about one connected socket."""
 
     user_id: int | None = None
+    # The user's session generation when the socket connected (see User.get_id).
+    generation: int | None = None
     rooms: set[str] = field(default_factory=set)
     tracked: set[str] = field(default_factory=set)
 
@@ -107,10 +110,14 @@ def _payload(data) -> dict:
     return data
 
 
+def _session_ended(user: User | None, state: SocketState) -> bool:
+    return user is None or not user.active or user.session_generation != state.generation
+
+
 def _staff_user(state: SocketState) -> User:
-    """Return the socket's staff user, re-read so a deactivated account loses access."""
+    """Return the socket's staff user, re-read so a deactivated or logged-out one loses access."""
     user = db.session.get(User, state.user_id) if state.user_id is not None else None
-    if user is None or not user.active:
+    if _session_ended(user, state):
         raise Forbidden(_("Please log in."), code="login_required")
     return user
 
@@ -147,8 +154,15 @@ def on_connect(auth=None):
     """Accept the socket and remember who opened it (a citizen or a staff user)."""
     if auth is not None and not isinstance(auth, dict):
         raise ConnectionRefusedError("unsupported auth data")
-    user_id = current_user.id if current_user.is_authenticated else None
-    _sockets()[request.sid] = SocketState(user_id=user_id)
+    if not current_user.is_authenticated:
+        _sockets()[request.sid] = SocketState()
+        return
+    # The user's room lets one emit, through the message queue, reach all their sockets.
+    join_room(rooms.user_room(current_user.id))
+    _sockets()[request.sid] = SocketState(
+        user_id=current_user.id, generation=current_user.session_generation
+    )
+    current_app.extensions[WATCH_KEY].start()
 
 
 def on_disconnect(reason=None):
@@ -213,9 +227,52 @@ def on_other(event, *args):
     return _fail("unknown_event", _("Unknown event."))
 
 
+class SessionWatch:
+    """Close this process's staff sockets whose session ended, wherever it was ended."""
+
+    # Log-outs close sockets at once through the user's room; this check also catches
+    # what no message reached (a deactivation from the command line without a message
+    # queue, a queue outage), at the cost of one small query a tick while staff are here.
+
+    def __init__(self, app):
+        self.app = app
+        self.interval = app.config["STAFF_SESSION_CHECK_SECONDS"]
+        self._started = False
+
+    def start(self) -> None:
+        """Start checking in the background, once per process (not when the interval is 0)."""
+        if self.interval > 0 and not self._started:
+            self._started = True
+            socketio.start_background_task(self._run)
+
+    def check(self) -> int:
+        """Disconnect every staff socket whose session ended; return how many."""
+        staff = [(sid, s) for sid, s in list(self.app.extensions[EXTENSION_KEY].items())]
+        staff = [(sid, s) for sid, s in staff if s.user_id is not None]
+        if not staff:
+            return 0
+        with self.app.app_context(), reading_only():
+            ids = {state.user_id for _sid, state in staff}
+            users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+            ended = [sid for sid, state in staff if _session_ended(users.get(state.user_id), state)]
+            db.session.rollback()
+        for sid in ended:
+            socketio.server.disconnect(sid, namespace="/", ignore_queue=True)
+        return len(ended)
+
+    def _run(self) -> None:
+        while True:
+            socketio.sleep(self.interval)
+            try:
+                self.check()
+            except Exception:
+                log.exception("staff session check failed")
+
+
 def init_app(app) -> None:
     """Register the Socket.IO handlers on APP's server."""
     app.extensions[EXTENSION_KEY] = {}
+    app.extensions[WATCH_KEY] = SessionWatch(app)
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)
     socketio.on_event("join", on_join)

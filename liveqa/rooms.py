@@ -24,3 +24,8 @@ def official_room(session_id: int, official_id: int) -> str:
 def tracking_room(tracking_code: str) -> str:
     """Return the room that follows one question by its tracking code."""
     return f"track:{tracking_code}"
+
+
+def user_room(user_id: int) -> str:
+    """Return the room of every socket one staff user has open, on any process."""
+    return f"user:{user_id}"

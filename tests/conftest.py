@@ -242,7 +242,7 @@ def connect(app, user=None, headers=None, query_string=None):
         response = login(http, user.username)
         if response.status_code == 404:  # the HTTP API is not there: set the cookie directly
             with http.session_transaction() as cookie:
-                cookie["_user_id"] = str(user.id)
+                cookie["_user_id"] = user.get_id()
                 cookie["_fresh"] = True
         else:
             assert response.status_code == 200, response.get_json()

@@ -17,9 +17,9 @@ def emit(sock, event, *args):
 
 
 def socket_rooms(sock) -> set[str]:
-    """Return the rooms SOCK is in, apart from its own."""
+    """Return the rooms SOCK is in, apart from its own and its user's (see rooms.user_room)."""
     sid = socketio.server.manager.sid_from_eio_sid(sock.eio_sid, "/")
-    return set(socketio.server.rooms(sid, "/")) - {sid}
+    return {r for r in socketio.server.rooms(sid, "/") if r != sid and not r.startswith("user:")}
 
 
 @pytest.fixture

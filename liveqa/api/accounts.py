@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from liveqa.api.common import json_body, text_field
-from liveqa.domain.accounts import log_in
+from liveqa.domain.accounts import log_in, log_out
 from liveqa.errors import json_error
 from liveqa.extensions import db
 from liveqa.serializers import official_json
@@ -46,6 +46,10 @@ def login():
 def logout():
     """Log the current user out (harmless when nobody is logged in)."""
     json_body()
+    if current_user.is_authenticated:
+        # Server-side too: a copy of this cookie, and the user's sockets, stop working.
+        log_out(current_user)
+        db.session.commit()
     logout_user()
     return {"user": None}
 

@@ -1,4 +1,4 @@
-"""Staff accounts: creation and password checks (argon2id)."""
+"""Staff accounts: creation, password checks (argon2id), and ending their sessions."""
 
 from functools import cache
 
@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from liveqa.database import reading_only
-from liveqa.domain.errors import Conflict, ValidationError
+from liveqa.domain.errors import Conflict, NotFound, ValidationError
 from liveqa.domain.limits import login_succeeded, start_login
 from liveqa.domain.text import local_number
 from liveqa.extensions import db
@@ -17,6 +17,8 @@ from liveqa.models import Role, User
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_CHARS = 10
+# The users whose sessions this transaction ends; told to the sockets after commit.
+ENDED_KEY = "liveqa_sessions_ended"
 
 
 def _off_the_loop(function, *args):
@@ -37,6 +39,15 @@ def hash_password(password: str) -> str:
     return _off_the_loop(_hasher.hash, password)
 
 
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_CHARS:
+        raise ValidationError(
+            _l("Passwords need at least %(n)s characters.", n=local_number(MIN_PASSWORD_CHARS)),
+            code="weak_password",
+            field="password",
+        )
+
+
 def create_user(username: str, password: str, role, display_name: str | None = None) -> User:
     """Add a staff account; raise if the name is taken or the password too short."""
     username = (username or "").strip().lower()
@@ -46,12 +57,7 @@ def create_user(username: str, password: str, role, display_name: str | None = N
         role = Role(role)
     except ValueError:
         raise ValidationError(_l("Unknown role."), code="invalid_role", field="role") from None
-    if len(password or "") < MIN_PASSWORD_CHARS:
-        raise ValidationError(
-            _l("Passwords need at least %(n)s characters.", n=local_number(MIN_PASSWORD_CHARS)),
-            code="weak_password",
-            field="password",
-        )
+    _check_password(password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(_l("This user name is taken."), code="username_taken")
     user = User(
@@ -90,3 +96,47 @@ def log_in(username: str, password: str, address: str) -> User | None:
     if user is not None:
         login_succeeded(address, username)
     return user
+
+
+def find_user(username: str) -> User:
+    """Return the staff account named USERNAME; raise NotFound if there is none."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None:
+        raise NotFound(_l("No such user."), code="unknown_user")
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session USER has: their cookies stop loading them, their sockets close."""
+    # An UPDATE of the column itself, so two concurrent ends both count.
+    user.session_generation = User.session_generation + 1
+    db.session.flush()
+    db.session.info.setdefault(ENDED_KEY, set()).add(user.id)
+
+
+def ended_sessions(session) -> set[int]:
+    """Return the ids of the users whose sessions SESSION's transaction ends."""
+    return set(session.info.get(ENDED_KEY, ()))
+
+
+def forget_ended_sessions(session) -> None:
+    """Forget which users' sessions SESSION's transaction ends."""
+    session.info.pop(ENDED_KEY, None)
+
+
+def log_out(user: User) -> None:
+    """Log USER out everywhere: this browser, their other browsers and their sockets."""
+    end_sessions(user)
+
+
+def change_password(user: User, password: str) -> None:
+    """Give USER a new PASSWORD and end every session made with the old one."""
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def deactivate_user(user: User) -> None:
+    """Stop USER from logging in and end every session they have."""
+    user.active = False
+    end_sessions(user)

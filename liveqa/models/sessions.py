@@ -24,6 +24,11 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(db_enum(Role, "user_role"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Stamped into every log-in; bumping it ends all of the user's sessions at once
+    # (log-out, password change, deactivation), since a signed cookie cannot be recalled.
+    session_generation: Mapped[int] = mapped_column(
+        Integer, default=0, server_default=sql_text("0")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     official: Mapped[Official | None] = relationship(back_populates="user")
@@ -42,7 +47,9 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # Flask-Login's "alternative token": the session names this generation, so a
+        # cookie from before the last log-out no longer loads the user.
+        return f"{self.id}:{self.session_generation}"
 
 
 class Edition(db.Model):

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from liveqa.auth import client_id
-from liveqa.domain.accounts import log_in
+from liveqa.domain.accounts import log_in, log_out
 from liveqa.domain.board import (
     ORDERS,
     WAITING,
@@ -232,5 +232,9 @@ def login():
 @bp.post("/logout")
 def logout():
     """Log the staff member out."""
+    if current_user.is_authenticated:
+        # Server-side too: a copy of this cookie, and the user's sockets, stop working.
+        log_out(current_user)
+        db.session.commit()
     logout_user()
     return redirect(url_for(".citizen"), 303)
