@@ -7,7 +7,9 @@ and the user's sockets are closed.
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import update
+from flask_migrate import upgrade
+from sqlalchemy import select, update
+from sqlalchemy import text as sql_text
 
 from liveqa.domain.accounts import authenticate
 from liveqa.extensions import db
@@ -234,3 +236,32 @@ def test_a_socket_whose_session_ended_may_not_join_staff_rooms(app, factory, mod
 
     assert ack["ok"] is False
     assert ack["error"]["code"] == "login_required"
+
+
+def test_a_session_without_a_generation_is_refused(app, client, factory):
+    # Sessions from before generations (a bare user id) no longer load anyone.
+    live = factory.session(SessionStatus.LIVE)
+    moderator = factory.user("moderator")
+    idle()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = str(moderator.id)
+
+    _assert_logged_out(client, live.id)
+
+
+def test_the_migration_gives_existing_accounts_generation_zero(app):
+    with app.app_context():
+        db.drop_all()
+        upgrade(revision="14058a76547c")
+        db.session.execute(
+            sql_text(
+                "INSERT INTO users (username, display_name, password_hash, role, active,"
+                " created_at) VALUES ('old', 'Old', 'x', 'moderator', true, '2026-11-30')"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        user = db.session.scalar(select(User).where(User.username == "old"))
+        assert user.session_generation == 0
+        assert user.get_id() == f"{user.id}:0"
+        db.session.remove()
