@@ -51,7 +51,15 @@ export function getSocket() {
     reconnectionDelayMax: 10000,
     timeout: 10000,
   });
-  socket.on("disconnect", () => setConnection("offline"));
+  socket.on("disconnect", (reason) => {
+    setConnection("offline");
+    // A staff socket the server closes belongs to a session that ended (log-out elsewhere,
+    // password change, deactivation): reload, and the page asks for a log-in.
+    if (reason === "io server disconnect" && document.body.classList.contains("staff")) {
+      window.location.reload();
+    }
+  });
+  socket.on("session_ended", () => window.location.reload());
   socket.on("connect_error", () => setConnection("offline"));
   socket.io.on("reconnect_attempt", () => {
     if (state !== "connected") setConnection("connecting");
