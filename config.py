@@ -3,6 +3,7 @@
 import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -48,6 +49,42 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_WILDCARD_HOSTS = ("", "0.0.0.0", "::", "[::]")
+
+
+def _origin(host: str, port: int) -> str:
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}" if port == 80 else f"http://{host}:{port}"
+
+
+def socket_origins(settings) -> list[str]:
+    """Return the origins SETTINGS (an app's config) lets open a socket: never from a request."""
+    # Given None or "same origin", python-engineio compares the Origin header with the
+    # request's Host and X-Forwarded-Host headers, which any client writes itself; and an
+    # empty list turns the check off. So the list is always explicit and never empty.
+    listed = [origin for origin in settings.get("ALLOWED_ORIGINS") or () if origin]
+    if listed:
+        return listed
+    host, port = settings["HOST"], settings["PORT"]
+    own = [_origin(host, port)]
+    if host in _WILDCARD_HOSTS or is_loopback(host):
+        # The names a browser on this machine may use for it.
+        names = dict.fromkeys([host, "127.0.0.1", "localhost", "::1"])
+        own = [_origin(name, port) for name in names if name not in _WILDCARD_HOSTS]
+    if settings.get("PROXY_HOPS") or host in _WILDCARD_HOSTS:
+        # Browsers reach such a server by a name it cannot know. (logging imports threading,
+        # which the server entry point must be able to patch after importing this module.)
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "LIVEQA_ALLOWED_ORIGINS is unset: sockets accept only pages from %s; "
+            "set it to the origin browsers use",
+            ", ".join(own),
+        )
+    return own
+
+
 class Config:
     """Embedded default: a SQLite file under instance/ and in-process Socket.IO."""
 
@@ -70,9 +107,8 @@ class Config:
     LANGUAGES = ("fa", "en")
     HOST = _env("HOST", "127.0.0.1")
     PORT = _env_int("PORT", 5000)
-    # Origins whose pages may open a Socket.IO connection. Unset: only this server's own
-    # origin (the Origin header must match the Host the page was served from), whatever
-    # address or port it listens on. Never "*".
+    # Origins whose pages may open a Socket.IO connection (see socket_origins()). Unset:
+    # this server's own http://HOST:PORT. Never "*", never taken from request headers.
     ALLOWED_ORIGINS = _env_list("ALLOWED_ORIGINS", None)
     # eventlet's default is 1,024 simultaneous connections; a city's session needs more.
     SERVER_MAX_CONNECTIONS = _env_int("MAX_CONNECTIONS", 10_000)
@@ -111,6 +147,14 @@ class Config:
         """Raise if this configuration cannot run, when serving on HOST."""
         if cls.ALLOWED_ORIGINS and "*" in cls.ALLOWED_ORIGINS:
             raise RuntimeError("LIVEQA_ALLOWED_ORIGINS must list origins, never '*'")
+        for origin in cls.ALLOWED_ORIGINS or ():
+            # A browser's Origin is scheme://host[:port] exactly; anything else never matches.
+            parts = urlsplit(origin)
+            exact = parts.netloc and origin == f"{parts.scheme}://{parts.netloc}"
+            if parts.scheme not in ("http", "https") or not exact:
+                raise RuntimeError(
+                    f"LIVEQA_ALLOWED_ORIGINS: {origin!r} is not an origin like https://qa.example.org"
+                )
         # The development key is public: on any address but loopback, anyone who can reach
         # the server could forge a staff login with it.
         if cls.SECRET_KEY == DEV_SECRET_KEY and not is_loopback(host or cls.HOST):

@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import BASE_DIR, INSTANCE_DIR, get_config
+from config import BASE_DIR, INSTANCE_DIR, get_config, socket_origins
 from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, realtime
 from liveqa.database import configure_engine, engine_options
 from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
@@ -41,7 +41,7 @@ def create_app(config_name: str | None = None, **overrides):
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         channel=app.config["SOCKETIO_CHANNEL"],
-        cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
+        cors_allowed_origins=socket_origins(app.config),
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
         manage_session=False,
     )

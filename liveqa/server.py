@@ -93,7 +93,8 @@ def main(argv=None):
     from liveqa.app import create_app
     from liveqa.extensions import socketio
 
-    overrides = {}
+    # The socket origin check derives this server's own origin from where it listens.
+    overrides = {"HOST": args.host, "PORT": args.port}
     if eventlet_mode:
         from eventlet import tpool
 

@@ -32,6 +32,8 @@ def json_body() -> dict:
         return {}
     if not request.is_json:
         raise UnsupportedMediaType()
+    # Lone surrogate escapes ("\ud800") decode as they are, as in Socket.IO payloads: the
+    # domain drops them from text and refuses them in credentials, one rule for every edge.
     try:
         body = json.loads(data, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):

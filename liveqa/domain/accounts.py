@@ -12,11 +12,13 @@ from liveqa.database import reading_only
 from liveqa.domain.errors import Conflict, NotFound, ValidationError
 from liveqa.domain.limits import login_succeeded, start_login
 from liveqa.domain.text import local_number
+from liveqa.domain.validation import credential, optional_text
 from liveqa.extensions import db
 from liveqa.models import Role, User
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_CHARS = 10
+MAX_DISPLAY_NAME_CHARS = 120
 # The users whose sessions this transaction ends; told to the sockets after commit.
 ENDED_KEY = "liveqa_sessions_ended"
 
@@ -40,7 +42,7 @@ def hash_password(password: str) -> str:
 
 
 def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_CHARS:
+    if len(credential(password, "password")) < MIN_PASSWORD_CHARS:
         raise ValidationError(
             _l("Passwords need at least %(n)s characters.", n=local_number(MIN_PASSWORD_CHARS)),
             code="weak_password",
@@ -50,7 +52,7 @@ def _check_password(password: str) -> None:
 
 def create_user(username: str, password: str, role, display_name: str | None = None) -> User:
     """Add a staff account; raise if the name is taken or the password too short."""
-    username = (username or "").strip().lower()
+    username = credential(username, "username").strip().lower()
     if not username or len(username) > 64:
         raise ValidationError(_l("Enter a user name."), code="invalid_username", field="username")
     try:
@@ -62,7 +64,8 @@ def create_user(username: str, password: str, role, display_name: str | None = N
         raise Conflict(_l("This user name is taken."), code="username_taken")
     user = User(
         username=username,
-        display_name=display_name or username,
+        display_name=optional_text(display_name, "display_name", MAX_DISPLAY_NAME_CHARS)
+        or username,
         password_hash=hash_password(password),
         role=role,
     )
@@ -72,15 +75,14 @@ def create_user(username: str, password: str, role, display_name: str | None = N
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """Return the active user with USERNAME and PASSWORD, or None."""
+    """Return the active user with USERNAME and PASSWORD, or None; raise if either is unusable."""
+    username, password = credential(username, "username"), credential(password, "password")
     # The hash check yields (it runs off the event loop); as a reader this transaction
     # holds no SQLite lock meanwhile, so other clients' writes are not held up.
     with reading_only():
-        user = db.session.scalar(
-            select(User).where(User.username == (username or "").strip().lower())
-        )
+        user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     try:
-        _off_the_loop(_hasher.verify, user.password_hash if user else _dummy_hash(), password or "")
+        _off_the_loop(_hasher.verify, user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
@@ -90,6 +92,8 @@ def authenticate(username: str, password: str) -> User | None:
 
 def log_in(username: str, password: str, address: str) -> User | None:
     """Return the user a log-in from ADDRESS names, or None; raise RateLimited if guessing."""
+    # Refused before counting: text that no account can hold is no guess at a password.
+    username, password = credential(username, "username"), credential(password, "password")
     # Counted before the password check (see start_login); a right password gives it back.
     start_login(address, username)
     user = authenticate(username, password)

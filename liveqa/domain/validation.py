@@ -6,13 +6,14 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from liveqa.domain.errors import ValidationError
-from liveqa.domain.text import ascii_digits, clean_text, local_number
+from liveqa.domain.text import ascii_digits, clean_text, local_number, storable
 
 MAX_QUESTION_CHARS = 1000
 MAX_ANSWER_CHARS = 4000
 MAX_NAME_CHARS = 80
 MAX_NOTE_CHARS = 500
 MAX_UNIT_CHARS = 200
+MAX_CREDENTIAL_CHARS = 256
 MAX_ID = 2**31 - 1
 
 # Joiners and direction marks are kept inside text but are not content on their own.
@@ -21,6 +22,15 @@ _BLANK = re.compile(r"[\s\u200c-\u200f]*")
 
 def _blank(cleaned: str) -> bool:
     return _BLANK.fullmatch(cleaned) is not None
+
+
+def _too_long(field: str, max_chars: int, length: int) -> ValidationError:
+    return ValidationError(
+        _l("At most %(max)s characters are allowed.", max=local_number(max_chars)),
+        code="too_long",
+        field=field,
+        details={"max": max_chars, "length": length},
+    )
 
 
 def required_text(value, field: str, max_chars: int, *, multiline: bool = True) -> str:
@@ -33,12 +43,7 @@ def required_text(value, field: str, max_chars: int, *, multiline: bool = True) 
     if _blank(cleaned):
         raise ValidationError(_l("This field is required."), code="required", field=field)
     if len(cleaned) > max_chars:
-        raise ValidationError(
-            _l("At most %(max)s characters are allowed.", max=local_number(max_chars)),
-            code="too_long",
-            field=field,
-            details={"max": max_chars, "length": len(cleaned)},
-        )
+        raise _too_long(field, max_chars, len(cleaned))
     return cleaned
 
 
@@ -47,6 +52,24 @@ def optional_text(value, field: str, max_chars: int, *, multiline: bool = False)
     if value is None or (isinstance(value, str) and _blank(clean_text(value))):
         return None
     return required_text(value, field, max_chars, multiline=multiline)
+
+
+def credential(value, field: str) -> str:
+    """Return a user name or password as given ("" for none), or raise if it cannot be stored."""
+    # Not cleaned: a password is exactly what was typed. A lone surrogate or a NUL can be
+    # in no stored account, and the hasher or PostgreSQL would fail on it, so it is refused.
+    value = "" if value is None else value
+    if not isinstance(value, str):
+        raise ValidationError(_l("This field must be text."), code="not_text", field=field)
+    if len(value) > MAX_CREDENTIAL_CHARS:
+        raise _too_long(field, MAX_CREDENTIAL_CHARS, len(value))
+    if not storable(value):
+        raise ValidationError(
+            _l("This field contains characters that cannot be used."),
+            code="invalid_characters",
+            field=field,
+        )
+    return value
 
 
 def optional_phone(value) -> str | None:
