@@ -142,6 +142,12 @@ class ProductionConfig(Config):
     SECRET_KEY = _env("SECRET_KEY")
     SESSION_COOKIE_SECURE = _env("COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # __Host-: the browser keeps it only if Secure, for this host alone and path /, so a
+    # sibling subdomain can neither set nor shadow it. Browsers refuse it without Secure.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    SESSION_COOKIE_PATH = "/"
+    REMEMBER_COOKIE_NAME = "__Host-remember_token" if SESSION_COOKIE_SECURE else "remember_token"
+    REMEMBER_COOKIE_PATH = "/"
 
     @classmethod
     def validate(cls, host=None):
