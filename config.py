@@ -77,6 +77,8 @@ class Config:
     # eventlet's default is 1,024 simultaneous connections; a city's session needs more.
     SERVER_MAX_CONNECTIONS = _env_int("MAX_CONNECTIONS", 10_000)
     SERVER_LISTEN_BACKLOG = _env_int("LISTEN_BACKLOG", 2048)
+    # Seconds a server told to stop (SIGTERM) waits for the HTTP requests it is answering.
+    SHUTDOWN_GRACE_SECONDS = float(_env("SHUTDOWN_GRACE_SECONDS", "10"))
     # Seconds a SQLite transaction may wait, cooperatively, for the write lock.
     SQLITE_LOCK_WAIT_SECONDS = float(_env("SQLITE_LOCK_WAIT_SECONDS", "10"))
     # Public question submissions per browser per minute; 0 disables the limit.
