@@ -113,6 +113,8 @@ class Config:
     # eventlet's default is 1,024 simultaneous connections; a city's session needs more.
     SERVER_MAX_CONNECTIONS = _env_int("MAX_CONNECTIONS", 10_000)
     SERVER_LISTEN_BACKLOG = _env_int("LISTEN_BACKLOG", 2048)
+    # Seconds a server told to stop (SIGTERM) waits for the HTTP requests it is answering.
+    SHUTDOWN_GRACE_SECONDS = float(_env("SHUTDOWN_GRACE_SECONDS", "10"))
     # Seconds a SQLite transaction may wait, cooperatively, for the write lock.
     SQLITE_LOCK_WAIT_SECONDS = float(_env("SQLITE_LOCK_WAIT_SECONDS", "10"))
     # Public question submissions per browser per minute; 0 disables the limit.
@@ -190,6 +192,12 @@ class ProductionConfig(Config):
     SECRET_KEY = _env("SECRET_KEY")
     SESSION_COOKIE_SECURE = _env("COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # __Host-: the browser keeps it only if Secure, for this host alone and path /, so a
+    # sibling subdomain can neither set nor shadow it. Browsers refuse it without Secure.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    SESSION_COOKIE_PATH = "/"
+    REMEMBER_COOKIE_NAME = "__Host-remember_token" if SESSION_COOKIE_SECURE else "remember_token"
+    REMEMBER_COOKIE_PATH = "/"
 
     @classmethod
     def validate(cls, host=None):

@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, INSTANCE_DIR, get_config, socket_origins
-from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, realtime
+from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, realtime, security
 from liveqa.database import configure_engine, engine_options
 from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
 
@@ -56,6 +56,7 @@ def create_app(config_name: str | None = None, **overrides):
     i18n.init_app(app)
     auth.init_app(app)
     errors.register_error_handlers(app)
+    security.init_app(app)
     broadcast.init_app(app)
     api.init_app(app)
     pages.init_app(app)

@@ -3,15 +3,17 @@
 import secrets
 from functools import wraps
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from itsdangerous import BadSignature, Signer
 
 from liveqa.errors import is_api_request, json_error
 from liveqa.extensions import db, login_manager
 from liveqa.models import User
 
 CLIENT_COOKIE = "liveqa_cid"
+_CLIENT_SALT = "liveqa.client-id"
 
 
 def _load_user(token: str) -> User | None:
@@ -51,10 +53,27 @@ def permission_required(allowed):
     return decorator
 
 
+def _client_signer() -> Signer:
+    return Signer(current_app.secret_key, salt=_CLIENT_SALT)
+
+
+def client_id_from_cookie(cookie: str) -> str | None:
+    """Return the browser identity the signed COOKIE value carries, or None if forged."""
+    try:
+        value = _client_signer().unsign(cookie).decode()
+    except (BadSignature, UnicodeError):
+        return None
+    if len(value) == 32 and all(c in "0123456789abcdef" for c in value):
+        return value
+    return None
+
+
 def client_id() -> str:
     """Return this citizen browser's identity, creating it on first use."""
-    value = request.cookies.get(CLIENT_COOKIE, "")
-    if len(value) == 32 and all(c in "0123456789abcdef" for c in value):
+    # Signed, so a client cannot mint identities of its own (a fresh one per request
+    # would evade every per-browser limit without ever asking the server).
+    value = client_id_from_cookie(request.cookies.get(CLIENT_COOKIE, ""))
+    if value:
         return value
     if "new_client_id" not in g:
         g.new_client_id = secrets.token_hex(16)
@@ -66,7 +85,13 @@ def set_client_cookie(response):
     new = g.get("new_client_id")
     if new:
         response.set_cookie(
-            CLIENT_COOKIE, new, max_age=400 * 24 * 3600, httponly=True, samesite="Lax"
+            CLIENT_COOKIE,
+            _client_signer().sign(new).decode(),
+            max_age=400 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            # Secure whenever the session cookie is (the production config).
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
         )
     return response
 

@@ -2,16 +2,22 @@
 
 import logging
 
-from flask import jsonify, make_response, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from liveqa.database import DatabaseBusy
 from liveqa.domain.errors import DomainError, RateLimited
-from liveqa.extensions import db
+from liveqa.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +31,9 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
 }
+
+# Seconds a client is asked to wait when the database is busy or out of reach.
+RETRY_AFTER_SECONDS = 5
 
 
 def is_api_request() -> bool:
@@ -42,7 +51,11 @@ def json_error(status: int, code: str, message: str, **extra):
 
 
 def _respond(status: int, code: str, message: str, **extra):
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        # The database is out of reach: there is nothing to roll back, answer anyway.
+        log.warning("rollback failed", exc_info=True)
     if is_api_request():
         return json_error(status, code, message, **extra)
     return (
@@ -82,6 +95,24 @@ def _http_message(status: int) -> str:
     return messages.get(status, _("The request could not be carried out."))
 
 
+def is_database_down(error: DBAPIError) -> bool:
+    """Return whether ERROR means the database cannot be reached or cannot work now."""
+    # PEP 249: OperationalError is "not under the control of the programmer" (refused
+    # connection, lost connection, server shutting down); InterfaceError is the driver's.
+    return error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError))
+
+
+def _internal_error():
+    log.exception("unhandled error")
+    return _respond(500, "internal", _("Something went wrong on our side; nothing was lost."))
+
+
+def _retry_later(code: str, message: str):
+    response = make_response(_respond(503, code, message))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app) -> None:
     """Map domain, HTTP and database errors to responses; never a 500 for bad input."""
 
@@ -104,7 +135,19 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(DatabaseBusy)
     def _busy(error):
-        return _respond(503, "busy", _("The server is busy; please try again in a moment."))
+        return _retry_later("busy", _("The server is busy; please try again in a moment."))
+
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError):
+        if not is_database_down(error):
+            return _internal_error()
+        log.warning("database unavailable: %s", error.orig)
+        # The page's header would load the logged-in user, from the database that is down.
+        if "_login_user" not in g:
+            g._login_user = login_manager.anonymous_user()
+        return _retry_later(
+            "unavailable", _("The service is briefly unavailable; please try again in a moment.")
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
@@ -113,5 +156,4 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error):
-        log.exception("unhandled error")
-        return _respond(500, "internal", _("Something went wrong on our side; nothing was lost."))
+        return _internal_error()

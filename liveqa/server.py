@@ -1,8 +1,12 @@
 """Run LiveQA under eventlet; the only module in the package that imports eventlet."""
 
 import argparse
+import contextlib
+import os
+import signal
 import socket
 import sys
+import time
 import warnings
 
 from config import get_config
@@ -68,16 +72,91 @@ def _patch_for_eventlet(database_url):
         patch_psycopg()
 
 
+class InFlight:
+    """WSGI middleware counting the HTTP requests being answered (Socket.IO's aside)."""
+
+    def __init__(self, app, socketio_path="/socket.io"):
+        # Imported here, as the app is: only after monkey-patching.
+        from werkzeug.wsgi import ClosingIterator
+
+        self._closing = ClosingIterator
+        self.app = app
+        self.socketio_path = socketio_path
+        self.count = 0
+        self.draining = False
+
+    def _done(self):
+        self.count -= 1
+
+    def __call__(self, environ, start_response):
+        # A websocket or a long poll lasts as long as the client stays: not worth waiting for.
+        if environ.get("PATH_INFO", "").startswith(self.socketio_path):
+            return self.app(environ, start_response)
+        self.count += 1
+        try:
+            return self._closing(self.app(environ, start_response), self._done)
+        except BaseException:
+            self._done()
+            raise
+
+
+def _drain(main, listener, in_flight, grace_seconds):
+    """Stop accepting, wait up to GRACE_SECONDS for in-flight requests, then exit."""
+    import eventlet
+    from eventlet import hubs
+
+    sys.stdout.write(f"SIGTERM: draining {in_flight.count} request(s), {grace_seconds}s at most\n")
+    sys.stdout.flush()
+    # The WSGI server leaves its accept loop on SystemExit and closes idle keep-alive
+    # connections; closing the listener makes new connections fail at once, so a proxy
+    # sends them to another process.
+    hubs.get_hub().schedule_call_global(0, main.throw, SystemExit())
+    eventlet.sleep(0)
+    with contextlib.suppress(OSError):
+        listener.close()
+    deadline = time.monotonic() + grace_seconds
+    while in_flight.count > 0 and time.monotonic() < deadline:
+        eventlet.sleep(0.05)
+    sys.stdout.write(f"SIGTERM: exiting with {in_flight.count} request(s) unfinished\n")
+    sys.stdout.flush()
+    # Sockets close with the process; their clients reconnect, to another process.
+    os._exit(0)
+
+
+def _drain_wakeups(reader):
+    """Read the bytes signals write, so the hub wakes for each signal's handler."""
+    while reader.recv(64):
+        pass
+
+
 def _serve_eventlet(app, cfg, host, port, access_log):
-    """Serve APP on HOST:PORT with eventlet's WSGI server until interrupted."""
+    """Serve APP on HOST:PORT with eventlet's WSGI server until SIGTERM drains it."""
     import eventlet
     import eventlet.wsgi
 
     family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     listener = eventlet.listen(address, family, backlog=cfg.SERVER_LISTEN_BACKLOG)
+    in_flight = InFlight(app)
+    main = eventlet.getcurrent()
+
+    def on_sigterm(_signum, _frame):
+        if in_flight.draining:
+            return
+        in_flight.draining = True
+        eventlet.spawn_n(_drain, main, listener, in_flight, cfg.SHUTDOWN_GRACE_SECONDS)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    # The hub may sleep in epoll for a minute, and the handler's greenlet would wait that
+    # long: a signal also writes a byte to this socket pair, which wakes the hub.
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    eventlet.spawn_n(_drain_wakeups, reader)
     # max_size caps simultaneous connections; eventlet's default of 1,024 is below
     # the number of citizens one session can draw.
-    eventlet.wsgi.server(listener, app, max_size=cfg.SERVER_MAX_CONNECTIONS, log_output=access_log)
+    eventlet.wsgi.server(
+        listener, in_flight, max_size=cfg.SERVER_MAX_CONNECTIONS, log_output=access_log
+    )
 
 
 def main(argv=None):

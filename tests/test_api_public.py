@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from liveqa.auth import client_id_from_cookie
 from liveqa.domain.text import persian_digits
 from liveqa.domain.tracking import check_digit
 from liveqa.extensions import db
@@ -185,7 +186,8 @@ def test_submit_stores_the_question_with_the_browser_identity(client, factory):
     assert question.asker_phone == "09121234567"
     assert (question.category_id, question.district_id) == (category.id, district.id)
     cookie = client.get_cookie("liveqa_cid")
-    assert cookie is not None and question.client_id == cookie.value
+    # The cookie carries the identity signed (tests/test_security_headers.py).
+    assert cookie is not None and question.client_id == client_id_from_cookie(cookie.value)
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,9 @@ def _op(
         op["requestBody"] = {"required": True} | _json(request)
     if security is not None:
         op["security"] = security
-    for code in errors:
+    # Every operation but this document's own reads the database, which may be out of reach.
+    unavailable = () if summary == "getOpenapi" else ("503",)
+    for code in dict.fromkeys((*errors, *unavailable)):
         op["responses"][code] = {"$ref": f"#/components/responses/{code}"}
     return op
 

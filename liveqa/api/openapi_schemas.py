@@ -251,7 +251,8 @@ ERRORS = {
     "422": "A field is missing or not valid; `field` names it.",
     "429": "Too many requests of this kind lately: submissions from this browser, wrong "
     "tracking codes from this address, or failed log-ins.",
-    "503": "The database is busy (SQLite only); try again in a moment.",
+    "503": "The database is busy (busy, SQLite only) or out of reach (unavailable); try again "
+    "after Retry-After seconds.",
 }
 
 
@@ -260,7 +261,7 @@ def responses() -> dict:
     out = {}
     for status, text in ERRORS.items():
         response = {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
-        if status == "429":
+        if status in ("429", "503"):
             response["headers"] = {
                 "Retry-After": {"description": "Seconds to wait.", "schema": INTEGER}
             }
