@@ -165,7 +165,8 @@ async def support_burst(fanout: Fanout, target: Target, question_ids: list[int],
 
     citizen = await asyncio.to_thread(http_session, target, check_contract=False)
     csrf = citizen.headers["X-CSRFToken"]
-    # One signed session carries the CSRF token; each browser has its own liveqa_cid.
+    # One signed session carries the CSRF token. No browser cookie (liveqa_cid, signed by the
+    # server): the server gives each request a new identity, so each support is a browser.
     session_cookie = "; ".join(f"{c.name}={c.value}" for c in citizen.cookies)
     listener_tallies_before = [len(x.tallies) for x in fanout.joined]
     expected = {qid: 0 for qid in question_ids}
@@ -191,7 +192,7 @@ async def support_burst(fanout: Fanout, target: Target, question_ids: list[int],
             await asyncio.sleep(max(0.0, at - time.monotonic()))
             qid = question_ids[i % len(question_ids)]
             headers = {
-                "Cookie": f"{session_cookie}; liveqa_cid={secrets.token_hex(16)}",
+                "Cookie": session_cookie,
                 "X-CSRFToken": csrf,
                 "Origin": target.origin,
                 "Referer": target.origin + "/",

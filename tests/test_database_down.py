@@ -58,7 +58,8 @@ def test_pages_answer_503_with_a_readable_page(down_app, url):
 def test_a_logged_in_staff_page_answers_503_too(down_app):
     client = down_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1"
+        # A staff session as Flask-Login stores it: "<user id>:<session generation>".
+        session["_user_id"] = "1:0"
         session["_fresh"] = True
     for url in ("/moderate", "/panel", "/"):
         response = client.get(url)
