@@ -132,6 +132,9 @@ class Config:
     SUPPORT_TALLY_INTERVAL = 1.0
     # Seconds between each process's checks that its staff sockets' sessions still hold.
     STAFF_SESSION_CHECK_SECONDS = 0.25
+    # Seconds between each process's heartbeats (a session's seq to its joined rooms), by
+    # which live pages notice a change lost on the way and reload; 0 sends none.
+    HEARTBEAT_SECONDS = float(_env("HEARTBEAT_SECONDS", "5"))
     # Seconds one built public snapshot serves every board asking for the same seq.
     SNAPSHOT_CACHE_SECONDS = 1.0
     SESSION_COOKIE_HTTPONLY = True
@@ -181,6 +184,8 @@ class TestConfig(Config):
     SNAPSHOT_CACHE_SECONDS = 0.0
     # No background checker per test app: tests run SessionWatch.check() themselves.
     STAFF_SESSION_CHECK_SECONDS = 0.0
+    # Likewise tests call Heartbeat.beat() themselves.
+    HEARTBEAT_SECONDS = 0.0
     SQLITE_LOCK_WAIT_SECONDS = 2.0
     ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost"]
 

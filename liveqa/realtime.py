@@ -22,6 +22,8 @@ from liveqa.serializers import question_tracking
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "liveqa_realtime"
 WATCH_KEY = "liveqa_session_watch"
+HEARTBEAT_KEY = "liveqa_heartbeat"
+HEARTBEAT_EVENT = "heartbeat"
 ROOM_KINDS = ("public", "screen", "moderators", "official")
 # Bounds on what one socket may subscribe to, so a client cannot grow server memory.
 MAX_ROOMS_PER_SOCKET = 20
@@ -36,7 +38,8 @@ class SocketState:
     user_id: int | None = None
     # The user's session generation when the socket connected (see User.get_id).
     generation: int | None = None
-    rooms: set[str] = field(default_factory=set)
+    # Each joined session room, with its session's id (for the heartbeat).
+    rooms: dict[str, int] = field(default_factory=dict)
     tracked: set[str] = field(default_factory=set)
 
 
@@ -186,7 +189,8 @@ def on_join(data=None):
         raise ValidationError(_("Too many rooms on one connection."), code="too_many_rooms")
     # Join before reading seq: every change numbered after the ack reaches this socket.
     join_room(room)
-    state.rooms.add(room)
+    state.rooms[room] = session_id
+    current_app.extensions[HEARTBEAT_KEY].start()
     seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
     return _ok(seq=seq)
 
@@ -269,10 +273,58 @@ class SessionWatch:
                 log.exception("staff session check failed")
 
 
+class Heartbeat:
+    """Tell this process's session rooms their session's seq, so a missed change shows."""
+
+    # A change lost on the way (a message-queue outage) is otherwise noticed only at the
+    # next change. Every process reads the seq itself and emits to its own sockets only,
+    # so the heartbeat needs no message queue; clients ignore a seq they already have.
+
+    def __init__(self, app):
+        self.app = app
+        self.interval = app.config["HEARTBEAT_SECONDS"]
+        self._started = False
+
+    def start(self) -> None:
+        """Start beating in the background, once per process (not when the interval is 0)."""
+        if self.interval > 0 and not self._started:
+            self._started = True
+            socketio.start_background_task(self._run)
+
+    def beat(self) -> int:
+        """Emit {session_id, seq} to every session room joined here; return how many rooms."""
+        joined = {}
+        for state in list(self.app.extensions[EXTENSION_KEY].values()):
+            joined.update(state.rooms)
+        if not joined:
+            return 0
+        with self.app.app_context(), reading_only():
+            ids = set(joined.values())
+            query = select(LiveSession.id, LiveSession.seq).where(LiveSession.id.in_(ids))
+            seqs = dict(db.session.execute(query).all())
+            db.session.rollback()
+        sent = 0
+        for room, session_id in joined.items():
+            if session_id in seqs:
+                payload = {"session_id": session_id, "seq": seqs[session_id]}
+                socketio.emit(HEARTBEAT_EVENT, payload, to=room, ignore_queue=True)
+                sent += 1
+        return sent
+
+    def _run(self) -> None:
+        while True:
+            socketio.sleep(self.interval)
+            try:
+                self.beat()
+            except Exception:
+                log.exception("heartbeat failed")
+
+
 def init_app(app) -> None:
     """Register the Socket.IO handlers on APP's server."""
     app.extensions[EXTENSION_KEY] = {}
     app.extensions[WATCH_KEY] = SessionWatch(app)
+    app.extensions[HEARTBEAT_KEY] = Heartbeat(app)
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)
     socketio.on_event("join", on_join)

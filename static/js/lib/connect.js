@@ -4,8 +4,9 @@
  *   connectSession({sessionId, room, snapshotUrl, onSnapshot, onChange, onTally, onState,
  *                   onProblem, reloadOn, pollWhenOfflineMs})
  *       -> snapshot, then join; applies `change` only when seq === last + 1, reloads the
- *          snapshot on a gap and after every reconnect, retries failed snapshots and joins
- *          with back-off. Returns {reload(), reloadSoon(), seq(), close()}.
+ *          snapshot on a gap, after every reconnect and when a `heartbeat` shows a newer seq,
+ *          retries failed snapshots and joins with back-off.
+ *          Returns {reload(), reloadSoon(), seq(), close()}.
  *   connectBoard(options)
  *       -> connectSession for public pages keeping a map of questions; calls
  *          options.render(questions, msg).
@@ -25,6 +26,9 @@ function backoff(attempt) {
 // Session-wide changes make every client reload its snapshot: spread those reloads out.
 var RELOAD_JITTER_MS = 1500;
 var MAX_BUFFERED = 1000;
+// A heartbeat may overtake the change it counts: wait this long (plus the reload jitter)
+// before deciding that change was lost.
+var HEARTBEAT_GRACE_MS = 1000;
 // Refusals about who the user is: retrying alone may not help, so the page says why.
 var ACCESS_CODES = {
   login_required: "live_login_required",
@@ -70,6 +74,8 @@ export function connectSession(options) {
   var loadFailures = 0;
   var retryTimer = null;
   var soonTimer = null;
+  var heartbeatSeq = -1; // the newest seq a heartbeat announced
+  var heartbeatTimer = null;
   var joinFailures = 0;
   var joinTimer = null;
   var buffer = [];
@@ -254,10 +260,11 @@ export function connectSession(options) {
       if (s) {
         s.off("change", handleChange);
         s.off("tally", handleTally);
+        s.off("heartbeat", handleHeartbeat);
         s.off("connect", handleConnect);
         s.off("disconnect", handleDisconnect);
       }
-      [retryTimer, soonTimer, joinTimer].forEach(clearTimeout);
+      [retryTimer, soonTimer, joinTimer, heartbeatTimer].forEach(clearTimeout);
       if (pollTimer) clearInterval(pollTimer);
       unsubscribe();
     },
@@ -293,6 +300,18 @@ export function connectSession(options) {
     });
     call(onTally, Object.assign({}, msg, { counts: fresh }));
   }
+  // The server's periodic {session_id, seq}: a seq above ours means a change never came
+  // (say the message queue was down), so reload unless it turns up meanwhile.
+  function handleHeartbeat(msg) {
+    if (closed || !msg || Number(msg.session_id) !== sessionId || typeof msg.seq !== "number") return;
+    heartbeatSeq = Math.max(heartbeatSeq, msg.seq);
+    if (heartbeatSeq <= seq || heartbeatTimer) return;
+    heartbeatTimer = setTimeout(function () {
+      heartbeatTimer = null;
+      // A load under way (or a retry due) already brings the page up to date.
+      if (!closed && !waiting() && seq < heartbeatSeq) reload();
+    }, HEARTBEAT_GRACE_MS + Math.random() * RELOAD_JITTER_MS);
+  }
   function handleDisconnect() {
     if (joinTimer) {
       clearTimeout(joinTimer);
@@ -310,6 +329,7 @@ export function connectSession(options) {
   }
   s.on("change", handleChange);
   s.on("tally", handleTally);
+  s.on("heartbeat", handleHeartbeat);
   s.on("connect", handleConnect);
   s.on("disconnect", handleDisconnect);
   if (s.connected) handleConnect();
