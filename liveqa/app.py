@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import BASE_DIR, INSTANCE_DIR, get_config, socket_origins
 from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, realtime, security
 from liveqa.database import configure_engine, engine_options
+from liveqa.engineio_guard import EngineIOGuard
 from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
 
 
@@ -45,6 +46,8 @@ def create_app(config_name: str | None = None, **overrides):
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
         manage_session=False,
     )
+    # Around Socket.IO's middleware: python-engineio holds some bad POSTs ~50 s otherwise.
+    app.wsgi_app = EngineIOGuard(app.wsgi_app, socketio.server.eio, app.wsgi_app.engineio_path)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_LOCK_WAIT_SECONDS"])
     database.init_app(app)
