@@ -128,19 +128,23 @@ def seed_demo_command(if_empty: bool, force: bool) -> None:
     _report(sessions)
 
 
-@click.command("create-user")
-@click.argument("username")
-@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
-@click.option("--display-name", default=None, help="The name shown to others.")
-@click.option("--title", default=None, help="An official's title, e.g. «معاون فنی و عمرانی».")
-@click.option("--portfolio", default=None, help="An official's area (default: the title).")
-@click.option(
+# A password typed at a hidden prompt (twice) unless given.
+PASSWORD_OPTION = click.option(
     "--password",
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
     help="Asked for when not given (safer: it stays out of the shell history).",
 )
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--display-name", default=None, help="The name shown to others.")
+@click.option("--title", default=None, help="An official's title, e.g. «معاون فنی و عمرانی».")
+@click.option("--portfolio", default=None, help="An official's area (default: the title).")
+@PASSWORD_OPTION
 @with_appcontext
 def create_user_command(username, role, display_name, title, portfolio, password) -> None:
     """Add a staff account; for an official, also the profile they answer under."""
@@ -185,13 +189,7 @@ def deactivate_user_command(username) -> None:
 
 @click.command("set-password")
 @click.argument("username")
-@click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    help="Asked for when not given (safer: it stays out of the shell history).",
-)
+@PASSWORD_OPTION
 @with_appcontext
 def set_password_command(username, password) -> None:
     """Give a staff account a new password and end all its sessions and sockets."""

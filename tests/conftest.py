@@ -22,6 +22,9 @@ from liveqa.models import (
 from tests import contract
 from tests.factories import PASSWORD, Factory
 
+# Fixtures kept in their own modules (two servers sharing a Redis queue).
+pytest_plugins = ["tests.redisqueue"]
+
 
 def _worker_database(url: str) -> str:
     """Return the database of this pytest-xdist worker on URL's server, made if missing."""

@@ -1,39 +1,17 @@
 """Production mode: a log-out on one process closes the user's sockets on the other."""
 
 import time
-import uuid
 
 import pytest
 from realclients import cookie_header, http_session, socket_client
-from realserver import server_logs, start_servers, wait_for
+from realserver import server_logs, wait_for
 
-from config import TestConfig
-from tests.conftest import ON_POSTGRES
-from tests.test_redis_fanout import REDIS, REDIS_DB, redis_answers
+from tests.redisqueue import redis_answers
 
 pytestmark = [
     pytest.mark.server,
     pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379"),
 ]
-
-
-@pytest.fixture
-def two_servers(tmp_path):
-    """Start two seeded servers on one database and one Redis message queue."""
-    database_url = TestConfig.SQLALCHEMY_DATABASE_URI if ON_POSTGRES else None
-    servers, info = start_servers(
-        tmp_path,
-        count=2,
-        database_url=database_url,
-        env_extra={
-            "LIVEQA_MESSAGE_QUEUE_URL": f"redis://{REDIS[0]}:{REDIS[1]}/{REDIS_DB}",
-            "LIVEQA_MESSAGE_QUEUE_CHANNEL": f"liveqa-test-{uuid.uuid4().hex}",
-        },
-    )
-    yield servers, info
-    for server in servers:
-        server.stop()
-    print(server_logs(servers))
 
 
 def test_log_out_on_one_process_disconnects_the_socket_on_the_other(two_servers):
