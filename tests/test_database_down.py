@@ -3,6 +3,7 @@
 import pytest
 
 from liveqa.app import create_app
+from liveqa.database import CONNECT_TIMEOUT_SECONDS, engine_options
 from liveqa.errors import RETRY_AFTER_SECONDS
 from liveqa.extensions import db
 from tests.conftest import html
@@ -94,3 +95,16 @@ def test_not_ready_when_the_message_queue_is_out_of_reach(make_app):
         response = app.test_client().get("/readyz")
     _assert_retry_later(response)
     assert response.get_json()["checks"] == {"database": "ok", "message_queue": "unreachable"}
+
+
+@pytest.mark.parametrize(
+    ("uri", "timeout"),
+    [
+        ("postgresql://liveqa@db/liveqa", CONNECT_TIMEOUT_SECONDS),
+        ("postgresql://liveqa@db/liveqa?connect_timeout=2", None),
+        ("sqlite:///instance/liveqa.db", None),
+    ],
+)
+def test_postgresql_connections_give_up_in_bounded_time(uri, timeout):
+    options = engine_options(uri)
+    assert options.get("connect_args", {}).get("connect_timeout") == timeout
