@@ -12,7 +12,7 @@ from liveqa.database import reading_only
 from liveqa.domain.errors import Conflict, NotFound, ValidationError
 from liveqa.domain.limits import login_succeeded, start_login
 from liveqa.domain.text import local_number
-from liveqa.domain.validation import credential, optional_text
+from liveqa.domain.validation import choice, credential, optional_text
 from liveqa.extensions import db
 from liveqa.models import Role, User
 
@@ -55,10 +55,7 @@ def create_user(username: str, password: str, role, display_name: str | None = N
     username = credential(username, "username").strip().lower()
     if not username or len(username) > 64:
         raise ValidationError(_l("Enter a user name."), code="invalid_username", field="username")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ValidationError(_l("Unknown role."), code="invalid_role", field="role") from None
+    role = choice(Role, role, "role", _l("Unknown role."), "invalid_role")
     _check_password(password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(_l("This user name is taken."), code="username_taken")

@@ -114,3 +114,11 @@ def parse_date(value, field: str) -> date:
         except ValueError:
             pass
     raise ValidationError(_l("Enter a date as YYYY-MM-DD."), code="invalid_date", field=field)
+
+
+def choice(enum_type, value, field: str, message, code: str):
+    """Return VALUE as a member of ENUM_TYPE, or raise 422 on FIELD with MESSAGE and CODE."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        raise ValidationError(message, code=code, field=field) from None

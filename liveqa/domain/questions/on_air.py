@@ -19,6 +19,7 @@ from liveqa.domain.questions.common import (
 from liveqa.domain.validation import (
     MAX_ANSWER_CHARS,
     MAX_UNIT_CHARS,
+    choice,
     optional_text,
     parse_date,
     required_text,
@@ -97,12 +98,7 @@ def answer_question(
     """Answer the on-air QUESTION, optionally committing to a follow-up."""
     check_version(question, version)
     ensure_may(actor, Verb.ANSWER, question)
-    try:
-        kind = AnswerKind(kind)
-    except ValueError:
-        raise ValidationError(
-            _l("Choose written or verbal."), code="invalid_kind", field="kind"
-        ) from None
+    kind = choice(AnswerKind, kind, "kind", _l("Choose written or verbal."), "invalid_kind")
     body = required_text(text, "text", MAX_ANSWER_CHARS)
     unit = optional_text(follow_up_unit, "follow_up_unit", MAX_UNIT_CHARS)
     due = None

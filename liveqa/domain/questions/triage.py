@@ -20,6 +20,7 @@ from liveqa.domain.questions.common import (
 from liveqa.domain.validation import (
     MAX_NOTE_CHARS,
     MAX_QUESTION_CHARS,
+    choice,
     optional_id,
     optional_text,
     required_text,
@@ -49,12 +50,9 @@ def reject_question(question: Question, actor: User, reason, note=None, *, versi
     """Reject QUESTION with a reason from the fixed list and an optional note to the asker."""
     check_version(question, version)
     ensure_may(actor, Verb.REJECT, question)
-    try:
-        reason = RejectReason(reason)
-    except ValueError:
-        raise ValidationError(
-            _l("Choose a reason from the list."), code="invalid_reason", field="reason"
-        ) from None
+    reason = choice(
+        RejectReason, reason, "reason", _l("Choose a reason from the list."), "invalid_reason"
+    )
     note = optional_text(note, "note", MAX_NOTE_CHARS, multiline=True)
     before = question_state(question)
     # Checked first: a refused verb must leave the question untouched.
