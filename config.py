@@ -130,6 +130,9 @@ class Config:
     # refused (five times as many for one address in all). 0: no limit.
     LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
     SUPPORT_TALLY_INTERVAL = 1.0
+    # Milliseconds over which a session's changes are gathered into one `changes` event
+    # (the first after a quiet spell goes at once); 0 sends each transaction's at commit.
+    BROADCAST_BATCH_MS = float(_env("BROADCAST_BATCH_MS", "100"))
     # Seconds between each process's checks that its staff sockets' sessions still hold.
     STAFF_SESSION_CHECK_SECONDS = 0.25
     # Seconds between each process's heartbeats (a session's seq to its joined rooms), by
@@ -186,6 +189,8 @@ class TestConfig(Config):
     STAFF_SESSION_CHECK_SECONDS = 0.0
     # Likewise tests call Heartbeat.beat() themselves.
     HEARTBEAT_SECONDS = 0.0
+    # Each commit's changes go out at once; tests of batching set an interval.
+    BROADCAST_BATCH_MS = 0.0
     SQLITE_LOCK_WAIT_SECONDS = 2.0
     ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost"]
 

@@ -108,7 +108,8 @@ def session_json(live_session: LiveSession | None) -> dict | None:
         "ends_at": iso(live_session.ends_at),
         "edition": {"id": edition.id, "number": edition.number, "title": edition.title},
         "officials": [official_json(o) for o in live_session.officials],
-        "seq": live_session.seq,
+        # The public view: the number of the public stream (staff views replace it).
+        "seq": live_session.public_seq,
     }
 
 
@@ -225,14 +226,14 @@ def _session_questions(session_id: int, statuses=None) -> list[Question]:
     return list(db.session.scalars(query.options(*_QUESTION_VIEW_LOADS).order_by(Question.id)))
 
 
-def _current_seq(session_id: int) -> int:
-    return db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
+def _current_seq(session_id: int, column=LiveSession.seq) -> int:
+    return db.session.scalar(select(column).where(LiveSession.id == session_id))
 
 
 def public_snapshot(live_session: LiveSession) -> dict:
-    """Return the public board of a session with the sequence number it reflects."""
+    """Return the public board of a session with the public stream's number it reflects."""
     # Read seq first: the data read after it is at least as new, and events are upserts.
-    seq = _current_seq(live_session.id)
+    seq = _current_seq(live_session.id, LiveSession.public_seq)
     # Thousands of boards reload at once when a session goes live or after a network
     # blip; one build per seq and second serves them all (counts may lag a second).
     cache = current_app.extensions.setdefault(SNAPSHOT_CACHE_KEY, {})
@@ -259,11 +260,14 @@ def session_staff(live_session: LiveSession | None) -> dict | None:
     """Return the staff view of a session: the public view and what each audience may do."""
     if live_session is None:
         return None
-    return session_json(live_session) | {"actions": session_actions(live_session)}
+    return session_json(live_session) | {
+        "seq": live_session.seq,
+        "actions": session_actions(live_session),
+    }
 
 
 def staff_snapshot(live_session: LiveSession) -> dict:
-    """Return every question of a session, staff view, with the sequence number."""
+    """Return every question of a session, staff view, with the staff stream's number."""
     seq = _current_seq(live_session.id)
     questions = _session_questions(live_session.id)
     return {
@@ -274,16 +278,27 @@ def staff_snapshot(live_session: LiveSession) -> dict:
     }
 
 
-def change_messages(change, question: Question | None, session_counters: dict) -> dict:
-    """Return the public and staff payloads of one numbered change."""
+def change_views(question: Question | None) -> dict:
+    """Return the public (None: not on the board) and staff views a change of QUESTION carries."""
+    # Built before the change is numbered: numbering is the transaction's last statement.
+    visible = question is not None and question.status in PUBLIC_STATUSES
+    return {
+        "public": question_public(question) if visible else None,
+        "staff": question_staff(question) if question is not None else None,
+    }
+
+
+def change_items(change, views: dict) -> dict:
+    """Return the public (None: not a public change) and staff items of a numbered CHANGE."""
     base = {
-        "seq": change.seq,
         "session_id": change.session_id,
         "kind": change.kind,
         "question_id": change.question_id,
-        "counters": session_counters,
     }
-    visible = question is not None and question.status in PUBLIC_STATUSES
-    public = base | {"question": question_public(question) if visible else None}
-    staff = base | {"question": question_staff(question) if question is not None else None}
-    return {"public": public, "staff": staff}
+    staff = {"seq": change.seq, **base, "question": views["staff"]}
+    if not change.public:
+        return {"public": None, "staff": staff}
+    return {
+        "public": {"seq": change.public_seq, **base, "question": views["public"]},
+        "staff": staff,
+    }

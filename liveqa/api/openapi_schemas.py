@@ -123,7 +123,11 @@ SESSION = {
     "ends_at": DATE_TIME,
     "edition": record({"id": ID, "number": INTEGER, "title": STRING}),
     "officials": array(ref("Official")),
-    "seq": INTEGER | {"description": "Number of the last change broadcast."},
+    "seq": INTEGER
+    | {
+        "description": "Number of the last change broadcast on the reader's stream: the "
+        "public stream in public views, the staff stream in staff views."
+    },
 }
 # What staff see of a session beyond its public view.
 SESSION_STAFF = SESSION | {
@@ -193,11 +197,13 @@ QUESTION_TRACKING = {
 COUNTERS = {"received": INTEGER, "answered": INTEGER, "waiting": INTEGER}
 SNAPSHOT = {"seq": INTEGER, "counters": ref("Counters")}
 PUBLIC_SNAPSHOT = SNAPSHOT | {
+    "seq": INTEGER | {"description": "The public stream's number (public_seq) it reflects."},
     "session": ref("Session"),
     "on_air": nullable(ref("QuestionPublic")),
     "questions": array(ref("QuestionPublic")),
 }
 STAFF_SNAPSHOT = SNAPSHOT | {
+    "seq": INTEGER | {"description": "The staff stream's number (seq) it reflects."},
     "session": ref("SessionStaff"),
     "questions": array(ref("QuestionStaff")),
 }

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from liveqa.domain.audit import record_audit
-from liveqa.domain.changes import record_change, record_tally
+from liveqa.domain.changes import record_question_change, record_tally
 from liveqa.domain.errors import Conflict, ValidationError
 from liveqa.domain.lifecycle import accepts_questions
 from liveqa.domain.limits import check_submit_rate
@@ -159,7 +159,8 @@ def submit_question(
         return _replayed(stored, live_session, text), False
     if operator is not None:
         record_audit(operator, "entered", question=question)
-    record_change(question.session_id, "question.submitted", question.id)
+    # Not public until approved: only the staff stream and the counters hear of it.
+    record_question_change(question, "question.submitted", None)
     return question, True
 
 
