@@ -2,7 +2,8 @@
 
 Starts a seeded LiveQA server under eventlet on 127.0.0.1 (or targets one with --url),
 connects N websocket clients to the public room of the current session, has a moderator
-issue M state changes over HTTP and times each `change` event at every client, then sends
+issue M public state changes over HTTP and times the arrival of each one's public seq (in a
+`changes` batch) at every client, then sends
 K supports from K browsers within about a second and counts the `tally` events a client
 receives. Every phase is bounded in time; the whole run stops by itself.
 
