@@ -134,6 +134,14 @@ def _serve_eventlet(app, cfg, host, port, access_log):
     import eventlet
     import eventlet.wsgi
 
+    if cfg.DIRECT_FANOUT:
+        from eventlet.greenio import GreenSocket
+
+        from liveqa.extensions import socketio
+        from liveqa.websocket_transport import DirectFanout
+
+        # Broadcast frames go straight to idle websockets, not through a queue per socket.
+        DirectFanout(socketio.server.eio, GreenSocket).install()
     family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     listener = eventlet.listen(address, family, backlog=cfg.SERVER_LISTEN_BACKLOG)
     in_flight = InFlight(app)
