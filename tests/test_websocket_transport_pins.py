@@ -10,6 +10,7 @@ through Socket.send), then update the digest.
 
 import hashlib
 import inspect
+from types import SimpleNamespace
 
 import engineio
 import pytest
@@ -18,6 +19,8 @@ from engineio import packet
 from engineio.async_drivers import eventlet as engineio_eventlet
 from eventlet import greenio, queue, websocket
 
+from liveqa import server as entry_point
+from liveqa.extensions import socketio as flask_socketio
 from liveqa.websocket_transport import RefuseDeflate, text_frame
 
 OFFER = "permessage-deflate; client_max_window_bits"
@@ -149,3 +152,14 @@ def test_socketio_hands_every_recipient_of_a_broadcast_the_same_packet_object():
     assert [sid for sid, _ in sent] == ["e1", "e2", "e3"]
     assert len({id(pkt) for _, pkt in sent}) == 1
     assert sent[0][1].packet_type == packet.MESSAGE
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_eventlet_server_installs_direct_fanout_unless_configured_off(monkeypatch, enabled):
+    eio = engineio.Server(async_mode="threading")
+    monkeypatch.setattr(flask_socketio, "server", SimpleNamespace(eio=eio))
+    fanout = entry_point._direct_fanout(SimpleNamespace(DIRECT_FANOUT=enabled))
+    assert (fanout is not None) is enabled
+    if enabled:
+        assert (fanout.eio, fanout.green_socket_class) == (eio, greenio.GreenSocket)
+        assert eio.send_packet == fanout.send_packet
