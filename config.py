@@ -113,6 +113,12 @@ class Config:
     # eventlet's default is 1,024 simultaneous connections; a city's session needs more.
     SERVER_MAX_CONNECTIONS = _env_int("MAX_CONNECTIONS", 10_000)
     SERVER_LISTEN_BACKLOG = _env_int("LISTEN_BACKLOG", 2048)
+    # permessage-deflate costs each socket its zlib streams and each message a compression;
+    # live events are small. Refused unless this is 1 (liveqa/websocket_transport.py).
+    WEBSOCKET_DEFLATE = _env("WEBSOCKET_DEFLATE", "0") == "1"
+    # Under eventlet, write each broadcast's frame straight to idle websocket sockets
+    # instead of queueing it for each one's writer (liveqa/websocket_transport.py).
+    DIRECT_FANOUT = _env("DIRECT_FANOUT", "1") == "1"
     # Seconds a server told to stop (SIGTERM) waits for the HTTP requests it is answering.
     SHUTDOWN_GRACE_SECONDS = float(_env("SHUTDOWN_GRACE_SECONDS", "10"))
     # Seconds a SQLite transaction may wait, cooperatively, for the write lock.

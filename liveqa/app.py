@@ -8,6 +8,7 @@ from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, rea
 from liveqa.database import configure_engine, engine_options
 from liveqa.engineio_guard import EngineIOGuard
 from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
+from liveqa.websocket_transport import RefuseDeflate
 
 
 def create_app(config_name: str | None = None, **overrides):
@@ -47,7 +48,11 @@ def create_app(config_name: str | None = None, **overrides):
         manage_session=False,
     )
     # Around Socket.IO's middleware: python-engineio holds some bad POSTs ~50 s otherwise.
-    app.wsgi_app = EngineIOGuard(app.wsgi_app, socketio.server.eio, app.wsgi_app.engineio_path)
+    engineio_path = app.wsgi_app.engineio_path
+    app.wsgi_app = EngineIOGuard(app.wsgi_app, socketio.server.eio, engineio_path)
+    if not app.config["WEBSOCKET_DEFLATE"]:
+        # Per-socket zlib memory and per-message compression cost more than live events save.
+        app.wsgi_app = RefuseDeflate(app.wsgi_app, engineio_path)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_LOCK_WAIT_SECONDS"])
     database.init_app(app)
