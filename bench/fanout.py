@@ -45,8 +45,9 @@ FD_HEADROOM = 1024
 def raise_fd_limit(clients: int) -> tuple[int, int]:
     """Raise this process's open-file limit for CLIENTS sockets; children inherit it."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    # Each client holds one socket here and one in the server, plus headroom.
-    wanted = clients + FD_HEADROOM
+    # Each client holds one socket here and one in the server (two under gevent, whose
+    # websocket library duplicates the connection's descriptor), plus headroom.
+    wanted = 2 * clients + FD_HEADROOM
     if hard != resource.RLIM_INFINITY and hard < wanted:
         with contextlib.suppress(ValueError, OSError):  # raising the hard limit needs root
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
