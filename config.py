@@ -85,6 +85,11 @@ def socket_origins(settings) -> list[str]:
     return own
 
 
+# What the server can run under: eventlet (the default) or gevent; threading serves
+# tests and command-line tools only (one OS thread per socket).
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+
+
 class Config:
     """Embedded default: a SQLite file under instance/ and in-process Socket.IO."""
 
@@ -92,7 +97,7 @@ class Config:
     SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url("DATABASE_URL", f"sqlite:///{INSTANCE_DIR}/liveqa.db")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # "eventlet" for the server; "threading" is what tests and tools use.
+    # "eventlet" (default) or "gevent" for the server; "threading" is what tests and tools use.
     ASYNC_MODE = _env("ASYNC_MODE", "eventlet")
     SOCKETIO_MESSAGE_QUEUE = _env("MESSAGE_QUEUE_URL") or None
     # Redis pub/sub ignores the database number: deployments sharing one Redis need
@@ -159,6 +164,10 @@ class Config:
     @classmethod
     def validate(cls, host=None):
         """Raise if this configuration cannot run, when serving on HOST."""
+        if cls.ASYNC_MODE not in ASYNC_MODES:
+            raise RuntimeError(
+                f"LIVEQA_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {cls.ASYNC_MODE!r}"
+            )
         if cls.ALLOWED_ORIGINS and "*" in cls.ALLOWED_ORIGINS:
             raise RuntimeError("LIVEQA_ALLOWED_ORIGINS must list origins, never '*'")
         for origin in cls.ALLOWED_ORIGINS or ():

@@ -60,3 +60,20 @@ def test_a_listed_origin_is_accepted_and_others_refused(make_app):
     app = make_app(ALLOWED_ORIGINS=["https://qa.example.org"])
     assert _handshake(app, "https://qa.example.org") == 200
     assert _handshake(app, "http://localhost") == 400
+
+
+@pytest.mark.parametrize("mode", ["eventlet", "gevent", "threading"])
+def test_each_supported_async_mode_is_accepted(mode):
+    class Cfg(Config):
+        ASYNC_MODE = mode
+
+    Cfg.validate("127.0.0.1")
+
+
+@pytest.mark.parametrize("mode", ["", "asyncio", "Gevent", "gevent_uwsgi"])
+def test_an_unknown_async_mode_is_refused_by_name(mode):
+    class Cfg(Config):
+        ASYNC_MODE = mode
+
+    with pytest.raises(RuntimeError, match=r"LIVEQA_ASYNC_MODE must be one of eventlet, gevent"):
+        Cfg.validate("127.0.0.1")
