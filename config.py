@@ -130,6 +130,10 @@ class Config:
     # refused (five times as many for one address in all). 0: no limit.
     LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
     SUPPORT_TALLY_INTERVAL = 1.0
+    # A question gets a support-burst flag on the desk once this many of its supports came
+    # from one address (a keyed hash of it) within SUPPORT_BURST_SECONDS. 0: never flagged.
+    SUPPORT_BURST_COUNT = _env_int("SUPPORT_BURST_COUNT", 25)
+    SUPPORT_BURST_SECONDS = _env_int("SUPPORT_BURST_SECONDS", 60)
     # Seconds between each process's checks that its staff sockets' sessions still hold.
     STAFF_SESSION_CHECK_SECONDS = 0.25
     # Seconds between each process's heartbeats (a session's seq to its joined rooms), by
