@@ -119,6 +119,16 @@ class Config:
     SQLITE_LOCK_WAIT_SECONDS = float(_env("SQLITE_LOCK_WAIT_SECONDS", "10"))
     # Public question submissions per browser per minute; 0 disables the limit.
     SUBMIT_RATE_PER_MINUTE = _env_int("SUBMIT_RATE_PER_MINUTE", 10)
+    # Per-address ceilings on public submits, supports and tracking lookups (Flask-Limiter
+    # syntax, "N per M seconds; ..."), beside the per-browser limits: high, because carriers
+    # put many phones behind one address (docs/security.md). "" leaves one endpoint free.
+    ADDRESS_LIMITS_ENABLED = _env("ADDRESS_LIMITS_ENABLED", "1") == "1"
+    ADDRESS_LIMIT_SUBMIT = _env("ADDRESS_LIMIT_SUBMIT", "15 per 10 seconds; 60 per minute")
+    ADDRESS_LIMIT_SUPPORT = _env("ADDRESS_LIMIT_SUPPORT", "60 per 10 seconds; 300 per minute")
+    ADDRESS_LIMIT_TRACK = _env("ADDRESS_LIMIT_TRACK", "60 per 10 seconds; 300 per minute")
+    # Where the counts live: unset, the Redis message queue when there is one (so processes
+    # share them), else each process's memory. Any Flask-Limiter storage URI.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or None
     # How many reverse proxies stand in front of the server (nginx: 1). Their
     # X-Forwarded-For/-Proto/-Host headers are trusted for that many hops, so limits
     # count citizens' addresses, not the proxy's. 0: no proxy, trust no header.
@@ -183,6 +193,8 @@ class TestConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     WTF_CSRF_ENABLED = False
     SUBMIT_RATE_PER_MINUTE = 0
+    # Every test client is 127.0.0.1: tests of the ceilings turn them on themselves.
+    ADDRESS_LIMITS_ENABLED = False
     TRACKING_FAILURES_PER_MINUTE = 0
     LOGIN_FAILURES_PER_MINUTE = 0
     SNAPSHOT_CACHE_SECONDS = 0.0

@@ -250,7 +250,8 @@ ERRORS = {
     "415": "The body is not JSON.",
     "422": "A field is missing or not valid; `field` names it.",
     "429": "Too many requests of this kind lately: submissions from this browser, wrong "
-    "tracking codes from this address, or failed log-ins.",
+    "tracking codes from this address, failed log-ins, or submissions, supports or tracking "
+    "lookups from this address (its ceiling; code rate_limited, details.retry_after).",
     "503": "The database is busy (busy, SQLite only) or out of reach (unavailable); try again "
     "after Retry-After seconds.",
 }
