@@ -20,6 +20,7 @@ from liveqa.models import (
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
 ID = {"type": "integer", "minimum": 1}
 DATE_TIME = {"type": "string", "format": "date-time"}
 DATE = {"type": "string", "format": "date"}
@@ -164,6 +165,11 @@ QUESTION_STAFF = QUESTION_PUBLIC | {
     "approved_at": nullable(DATE_TIME),
     "routed_at": nullable(DATE_TIME),
     "updated_at": DATE_TIME,
+    "support_burst": BOOLEAN
+    | {
+        "description": "Many of its supports came from one address within a short window"
+        " (LIVEQA_SUPPORT_BURST_COUNT within LIVEQA_SUPPORT_BURST_SECONDS): worth a look."
+    },
     "actions": actions(Verb)
     | {
         "description": "For each staff audience (admin, moderator, operator, and"
