@@ -130,6 +130,16 @@ class Config:
     SQLITE_LOCK_WAIT_SECONDS = float(_env("SQLITE_LOCK_WAIT_SECONDS", "10"))
     # Public question submissions per browser per minute; 0 disables the limit.
     SUBMIT_RATE_PER_MINUTE = _env_int("SUBMIT_RATE_PER_MINUTE", 10)
+    # Per-address ceilings on public submits, supports and tracking lookups (Flask-Limiter
+    # syntax, "N per M seconds; ..."), beside the per-browser limits: high, because carriers
+    # put many phones behind one address (docs/security.md). "" leaves one endpoint free.
+    ADDRESS_LIMITS_ENABLED = _env("ADDRESS_LIMITS_ENABLED", "1") == "1"
+    ADDRESS_LIMIT_SUBMIT = _env("ADDRESS_LIMIT_SUBMIT", "15 per 10 seconds; 60 per minute")
+    ADDRESS_LIMIT_SUPPORT = _env("ADDRESS_LIMIT_SUPPORT", "60 per 10 seconds; 300 per minute")
+    ADDRESS_LIMIT_TRACK = _env("ADDRESS_LIMIT_TRACK", "60 per 10 seconds; 300 per minute")
+    # Where the counts live: unset, the Redis message queue when there is one (so processes
+    # share them), else each process's memory. Any Flask-Limiter storage URI.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or None
     # How many reverse proxies stand in front of the server (nginx: 1). Their
     # X-Forwarded-For/-Proto/-Host headers are trusted for that many hops, so limits
     # count citizens' addresses, not the proxy's. 0: no proxy, trust no header.
@@ -144,6 +154,10 @@ class Config:
     # Milliseconds over which a session's changes are gathered into one `changes` event
     # (the first after a quiet spell goes at once); 0 sends each transaction's at commit.
     BROADCAST_BATCH_MS = float(_env("BROADCAST_BATCH_MS", "100"))
+    # A question gets a support-burst flag on the desk once this many of its supports came
+    # from one address (a keyed hash of it) within SUPPORT_BURST_SECONDS. 0: never flagged.
+    SUPPORT_BURST_COUNT = _env_int("SUPPORT_BURST_COUNT", 25)
+    SUPPORT_BURST_SECONDS = _env_int("SUPPORT_BURST_SECONDS", 60)
     # Seconds between each process's checks that its staff sockets' sessions still hold.
     STAFF_SESSION_CHECK_SECONDS = 0.25
     # Seconds between each process's heartbeats (a session's seq to its joined rooms), by
@@ -197,6 +211,8 @@ class TestConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     WTF_CSRF_ENABLED = False
     SUBMIT_RATE_PER_MINUTE = 0
+    # Every test client is 127.0.0.1: tests of the ceilings turn them on themselves.
+    ADDRESS_LIMITS_ENABLED = False
     TRACKING_FAILURES_PER_MINUTE = 0
     LOGIN_FAILURES_PER_MINUTE = 0
     SNAPSHOT_CACHE_SECONDS = 0.0

@@ -4,7 +4,19 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, INSTANCE_DIR, get_config, socket_origins
-from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, realtime, security
+from liveqa import (
+    address_limits,
+    api,
+    auth,
+    broadcast,
+    cli,
+    database,
+    errors,
+    i18n,
+    pages,
+    realtime,
+    security,
+)
 from liveqa.database import configure_engine, engine_options
 from liveqa.engineio_guard import EngineIOGuard
 from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
@@ -68,6 +80,8 @@ def create_app(config_name: str | None = None, **overrides):
     broadcast.init_app(app)
     api.init_app(app)
     pages.init_app(app)
+    # After the blueprints: it wraps their public write views.
+    address_limits.init_app(app)
     realtime.init_app(app)
     cli.init_app(app)
     return app

@@ -161,6 +161,8 @@ def question_staff(question: Question) -> dict:
             "approved_at": iso(question.approved_at),
             "routed_at": iso(question.routed_at),
             "updated_at": iso(question.updated_at),
+            # Many supports from one address within a short window (a keyed hash of it).
+            "support_burst": question.support_burst_at is not None,
             "actions": question_actions(question),
         }
     )

@@ -20,6 +20,7 @@ from liveqa.models import (
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
 ID = {"type": "integer", "minimum": 1}
 DATE_TIME = {"type": "string", "format": "date-time"}
 DATE = {"type": "string", "format": "date"}
@@ -168,6 +169,11 @@ QUESTION_STAFF = QUESTION_PUBLIC | {
     "approved_at": nullable(DATE_TIME),
     "routed_at": nullable(DATE_TIME),
     "updated_at": DATE_TIME,
+    "support_burst": BOOLEAN
+    | {
+        "description": "Many of its supports came from one address within a short window"
+        " (LIVEQA_SUPPORT_BURST_COUNT within LIVEQA_SUPPORT_BURST_SECONDS): worth a look."
+    },
     "actions": actions(Verb)
     | {
         "description": "For each staff audience (admin, moderator, operator, and"
@@ -256,7 +262,8 @@ ERRORS = {
     "415": "The body is not JSON.",
     "422": "A field is missing or not valid; `field` names it.",
     "429": "Too many requests of this kind lately: submissions from this browser, wrong "
-    "tracking codes from this address, or failed log-ins.",
+    "tracking codes from this address, failed log-ins, or submissions, supports or tracking "
+    "lookups from this address (its ceiling; code rate_limited, details.retry_after).",
     "503": "The database is busy (busy, SQLite only) or out of reach (unavailable); try again "
     "after Retry-After seconds.",
 }

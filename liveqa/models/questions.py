@@ -55,6 +55,8 @@ class Question(db.Model):
     carried_to_session_id: Mapped[int | None] = mapped_column(ForeignKey("live_sessions.id"))
     position: Mapped[int | None] = mapped_column(Integer)
     support_count: Mapped[int] = mapped_column(default=0, server_default=sql_text("0"))
+    # When supports from one address first came in a burst (see support_question): staff see it.
+    support_burst_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1, server_default=sql_text("1"))
 
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -172,9 +174,15 @@ class Support(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
     client_id: Mapped[str] = mapped_column(String(64))
+    # A keyed hash of the sender's address, never the address (domain/questions/support.py).
+    address_hash: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("question_id", "client_id", name="uq_supports_once"),)
+    __table_args__ = (
+        UniqueConstraint("question_id", "client_id", name="uq_supports_once"),
+        # Counting one address's recent supports of one question reads only those rows.
+        Index("ix_supports_address", "question_id", "address_hash", "created_at"),
+    )
 
 
 class AuditRecord(db.Model):

@@ -80,6 +80,7 @@ export function renderItem(q, place) {
     fill(node, "text", q.verbatim_text);
   }
 
+  keep(node, "support-burst", !!q.support_burst);
   metaValue(node, "asker", q.asker_name || t("anonymous"));
   keep(node, "phone", !!q.asker_phone);
   if (q.asker_phone) fill(node, "phone", q.asker_phone);
@@ -116,6 +117,7 @@ function itemKey(q, place) {
     state.busy[q.id] ? 1 : 0,
     place ? (place.first ? "f" : "") + (place.last ? "l" : "") : "-",
     q.support_count,
+    q.support_burst ? "burst" : "",
   ].join("|");
 }
 
