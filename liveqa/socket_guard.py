@@ -168,7 +168,8 @@ class SocketGuard:
         """Pass a Socket.IO packet on if the socket's budget allows it; else refuse it cheaply."""
         state = self.sockets.get(eio_sid)
         if state is None:
-            # A socket this guard closed (its reader may still hold buffered packets).
+            # A socket this guard closed: its reader may still hold buffered packets.
+            self._yield()
             return None
         if not isinstance(data, str) or data[:1] in _BINARY:
             # No event of ours takes binary data, and a binary packet makes the server buffer
@@ -183,7 +184,15 @@ class SocketGuard:
             return None
         if data[:1] == _EVENT:
             self._refuse_event(eio_sid, state, data)
+        self._yield()
         return None
+
+    def _yield(self) -> None:
+        """Let other greenlets run before this socket's reader takes its next packet."""
+        # Under eventlet a read that finds data waiting does not yield, so a client that
+        # keeps sending keeps its reader running: every other client, and the writer that
+        # would send this one its answers and close its connection, waits.
+        self.server.sleep(0)
 
     def _refuse_event(self, eio_sid, state: _Socket, data: str) -> None:
         """Answer an over-budget event's acknowledgement request with an error, run nothing."""
@@ -221,3 +230,6 @@ class SocketGuard:
             server.eio.sockets.pop(eio_sid, None)
         else:
             self.on_disconnect(eio_sid, server.eio.reason.SERVER_DISCONNECT)
+        # The writer sends DISCONNECT and CLOSE and closes the connection, which ends the
+        # reader's loop.
+        self._yield()
