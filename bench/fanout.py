@@ -198,7 +198,8 @@ def main(argv=None) -> int:
                 if database_url and database_url.startswith("postgres"):
                     check_local(database_url, "--database-url")
                     stack.enter_context(postgres_database(database_url, args.create_database))
-                env_extra = {}
+                # Every client connects from 127.0.0.1: no per-address socket cap.
+                env_extra = {"LIVEQA_SOCKETS_PER_ADDRESS": "0"}
                 if args.max_connections:
                     env_extra["LIVEQA_MAX_CONNECTIONS"] = args.max_connections
                 print("starting a seeded server on 127.0.0.1 (eventlet)")

@@ -11,7 +11,8 @@ greenlets faster than the hub runs them, and every other client's work waits beh
 
 This guard sits on the Engine.IO `message` handler, the earliest point a Socket.IO packet
 is seen: an event over the socket's budget is answered with an error acknowledgement and
-never decoded past its header nor given a greenlet; binary packets (our protocol has none,
+never given a greenlet; a malformed event (no name, a name that is not a string, bad JSON)
+is dropped and counts as a refusal; binary packets (our protocol has none,
 and their attachment count is the client's word) close the connection; a socket that keeps
 going over budget is disconnected. The connection cap sits on Engine.IO's `connect`
 handler, before a session is made. Both are registered with `eio.on()` around the
@@ -177,6 +178,8 @@ class SocketGuard:
             self._close(eio_sid, "binary packet")
             return None
         if state.events is None or data[:1] == _DISCONNECT or state.events.take(self.clock()):
+            if data[:1] == _EVENT:
+                return self._dispatch_event(eio_sid, state, data)
             return self._message(eio_sid, data)
         self.refused_events += 1
         if not state.patience.take(self.clock()):
@@ -185,6 +188,23 @@ class SocketGuard:
         if data[:1] == _EVENT:
             self._refuse_event(eio_sid, state, data)
         self._yield()
+        return None
+
+    def _dispatch_event(self, eio_sid, state: _Socket, data: str):
+        """Hand a well-formed event to Socket.IO; drop a malformed one as a refusal."""
+        # Decoded once here, as python-socketio's _handle_eio_message would, because
+        # python-socketio raises on an event with no name or a name that is not a string
+        # (a traceback in the log each), one of them in the handler task it has spawned.
+        try:
+            pkt = self.server.packet_class(encoded_packet=data)
+        except Exception:
+            pkt = None
+        named = pkt is not None and isinstance(pkt.data, list) and pkt.data
+        if named and isinstance(pkt.data[0], str):
+            return self.server._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        self.refused_events += 1
+        if not state.patience.take(self.clock()):
+            self._close(eio_sid, "malformed events")
         return None
 
     def _yield(self) -> None:

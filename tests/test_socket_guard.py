@@ -220,6 +220,32 @@ def test_binary_packets_close_the_socket(wire, data):
     assert net.server._binary_packet == {}
 
 
+MALFORMED = ["21[]", '21[{"a":1}]', '21{"x":1}', "21[5", '21[null,"x"]', "21[5]", '21"str"']
+
+
+@pytest.mark.parametrize("data", MALFORMED)
+def test_malformed_events_run_nothing_and_count_as_refusals(wire, data):
+    net = wire(SOCKET_REFUSALS_TO_DISCONNECT=4)
+    net.connect("e1")
+    for _ in range(4):
+        net.message("e1", data)
+    assert net.spawned == []
+    assert net.acks("e1") == {}
+    assert net.disconnects("e1") == 0
+    net.message("e1", data)
+    assert net.disconnects("e1") == 1
+
+
+def test_events_with_a_name_reach_their_handlers(wire):
+    net = wire()
+    net.connect("e1")
+    net.message("e1", '21["ping"]')
+    net.message("e1", '2/,2["no-such-event",{"x":1}]')
+    acks = net.acks("e1")
+    assert acks[1] == {"ok": True}
+    assert acks[2]["error"]["code"] == "unknown_event"
+
+
 # --- the per-address cap ---------------------------------------------------------------------
 
 
@@ -306,6 +332,11 @@ def test_socketio_spawns_a_task_per_event_the_guard_lets_through(monkeypatch):
     for ack_id in range(5):
         server.eio.handlers["message"]("x", ping(ack_id))
     assert spawned == [server._handle_event_internal] * 5
+    # The guard decodes events itself and hands them on as python-socketio would.
+    handed = []
+    monkeypatch.setattr(server, "_handle_event", lambda *args: handed.append(args))
+    server.eio.handlers["message"]("x", '2/,7["track",{"code":"A"}]')
+    assert handed == [("x", "/", 7, ["track", {"code": "A"}])]
     # The guard's disconnect path: the namespace's sid from the Engine.IO sid.
     sid = server.manager.sid_from_eio_sid("x", "/")
     assert sid is not None and "/" in list(server.manager.get_namespaces())
