@@ -135,7 +135,14 @@ class SocketGuard:
         cap = self.budget.sockets_per_address
         if cap and self.per_address.get(address, 0) >= cap:
             self.refused_connections += 1
-            logger.warning("socket refused: %s already holds %d sockets", address, cap)
+            if self.refused_connections % 100 == 1:
+                # A host retrying in a loop should not flood the log instead.
+                logger.warning(
+                    "socket refused: %s already holds %d sockets (%d refused so far)",
+                    address,
+                    cap,
+                    self.refused_connections,
+                )
             # python-engineio answers 401 with this as the JSON body.
             return self.connection_refusal(environ)
         result = self._connect(eio_sid, environ)
