@@ -150,6 +150,17 @@ class Config:
     # Failed log-ins a minute for one user name from one address, before that pair is
     # refused (five times as many for one address in all). 0: no limit.
     LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
+    # One socket's event budget (a token bucket): EVENTS_PER_SECOND sustained, bursts of
+    # EVENT_BURST. A page sends a join and at most 20 tracks when it (re)connects, then
+    # next to nothing. Over budget an event is answered `rate_limited` and not run; after
+    # REFUSALS_TO_DISCONNECT such answers (one forgiven a second) the socket is closed.
+    # EVENTS_PER_SECOND 0 turns the budget off. See docs/security.md.
+    SOCKET_EVENTS_PER_SECOND = float(_env("SOCKET_EVENTS_PER_SECOND", "10"))
+    SOCKET_EVENT_BURST = _env_int("SOCKET_EVENT_BURST", 60)
+    SOCKET_REFUSALS_TO_DISCONNECT = _env_int("SOCKET_REFUSALS_TO_DISCONNECT", 60)
+    # Sockets one client address may hold open on one process; 0: no cap. High enough for
+    # a mobile carrier's CGNAT address shared by many phones (docs/security.md).
+    SOCKETS_PER_ADDRESS = _env_int("SOCKETS_PER_ADDRESS", 256)
     SUPPORT_TALLY_INTERVAL = 1.0
     # Milliseconds over which a session's changes are gathered into one `changes` event
     # (the first after a quiet spell goes at once); 0 sends each transaction's at commit.

@@ -18,11 +18,13 @@ from liveqa.domain.questions import find_tracked_question
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Official, User
 from liveqa.serializers import question_tracking
+from liveqa.socket_guard import Budget, SocketGuard
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "liveqa_realtime"
 WATCH_KEY = "liveqa_session_watch"
 HEARTBEAT_KEY = "liveqa_heartbeat"
+GUARD_KEY = "liveqa_socket_guard"
 HEARTBEAT_EVENT = "heartbeat"
 ROOM_KINDS = ("public", "screen", "moderators", "official")
 # Bounds on what one socket may subscribe to, so a client cannot grow server memory.
@@ -325,6 +327,28 @@ class Heartbeat:
                 log.exception("heartbeat failed")
 
 
+def _guard(app) -> SocketGuard:
+    """Put the per-socket event budget and the per-address cap in front of APP's sockets."""
+
+    def in_context(environ):
+        # The guard runs before Flask-SocketIO's context: the socket's own request gives
+        # the reader's language (?lang=, the language cookie), as its events' answers do.
+        return app.request_context(environ) if environ else app.test_request_context()
+
+    def rate_limited(environ):
+        with in_context(environ):
+            message = _("Too many messages on this connection; please slow down.")
+            return _fail("rate_limited", message)
+
+    def too_many_sockets(environ):
+        with in_context(environ):
+            message = _("Too many connections from your network; please try again shortly.")
+            return {"error": {"code": "too_many_connections", "message": str(message)}}
+
+    budget = Budget.from_config(app.config)
+    return SocketGuard(socketio.server, budget, rate_limited, too_many_sockets).install()
+
+
 def init_app(app) -> None:
     """Register the Socket.IO handlers on APP's server."""
     app.extensions[EXTENSION_KEY] = {}
@@ -336,3 +360,4 @@ def init_app(app) -> None:
     socketio.on_event("track", on_track)
     socketio.on_event("ping", on_ping)
     socketio.on_event("*", on_other)
+    app.extensions[GUARD_KEY] = _guard(app)
