@@ -178,7 +178,8 @@ def question_tracking(question: Question) -> dict:
     return {
         "tracking_code": question.tracking_code,
         "tracking_code_display": display_code(question.tracking_code),
-        "text": question.text,
+        # A tracking code is a bearer token, shared and shown: no personal number in it.
+        "text": mask_numbers(question.text),
         "status": question.status.value,
         "status_label": str(QUESTION_STATUS_PUBLIC[question.status]),
         "outcome": question.status.value if question.status not in OPEN_STATUSES else None,

@@ -8,6 +8,9 @@ from liveqa.domain.privacy import MASK, find_numbers, mask_numbers, number_kinds
 # spaces, dashes, dots, parentheses, +98 and 0098, landlines of Qom and elsewhere.
 PERSONAL = [
     ("شماره من 09123456789 است", "phone"),
+    ("شماره۰۹۱۲۳۴۵۶۷۸۹", "phone"),
+    ("تلفن: 3784-1234.", "phone"),
+    ("کد ملی:0013542419", "national_id"),
     ("زنگ بزنید ۰۹۱۲۳۴۵۶۷۸۹ لطفا", "phone"),
     ("همراه: ٠٩١٢٣٤٥٦٧٨٩", "phone"),
     ("۰۹۱۲ ۳۴۵ ۶۷۸۹", "phone"),
@@ -58,6 +61,9 @@ ORDINARY = [
     "1234567890",
     "۱۲۳۴۵۶۷۸",
     "منطقه ۷ شهرداری",
+    '<img src="http://203.0.113.7/question.png">',
+    "https://example.org/items/37841234",
+    "نسخه 2.31.4501 برنامه",
 ]
 
 

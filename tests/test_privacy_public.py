@@ -86,6 +86,16 @@ def test_public_board_page_masks_an_approved_question(client, factory, live):
     assert leaked(body) == []
 
 
+def test_tracking_views_mask_the_numbers_too(client, factory, on_air):
+    code = on_air.tracking_code
+    for body in (
+        html(client.get(f"/api/v1/questions/{code}")),
+        html(client.get(f"/track/{code}")),
+    ):
+        assert "آب محله ما قطع است" in body or "\\u0622\\u0628" in body
+        assert leaked(body) == []
+
+
 def test_staff_queue_serves_the_verbatim_text_and_flags(client, factory, on_air):
     login_as(client, factory, "moderator")
     body = client.get(f"/api/v1/sessions/{on_air.session_id}/queue").get_json()

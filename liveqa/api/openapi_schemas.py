@@ -184,7 +184,8 @@ QUESTION_STAFF = QUESTION_PUBLIC | {
 QUESTION_TRACKING = {
     "tracking_code": STRING | {"pattern": "^[0-9]{8}$"},
     "tracking_code_display": STRING | {"description": "In Persian digits."},
-    "text": STRING,
+    "text": STRING
+    | {"description": "As the asker wrote it, with the digits of personal numbers masked as •."},
     "status": STATUS,
     "status_label": STRING,
     "outcome": nullable(STATUS) | {"description": "The final status; null while open."},

@@ -43,6 +43,8 @@ LOCAL_AREA_CODE = "025"
 # dates (1405/09/10) and amounts (150,000,000) are not numbers of a person.
 _RUN = re.compile(r"\+?\(?[0-9](?:[\s\-.()]{0,2}[0-9])*")
 _SEPARATOR = re.compile(r"[\s\-.()]")
+# Characters that join a run of digits to a link or an identifier around it.
+_JOINED = "/@=_&?%#"
 # A date written with dots or dashes (1405.09.10, 10-09-1405) is a run of digits too.
 _DATE = re.compile(r"\d{4}\D\d{1,2}\D\d{1,2}|\d{1,2}\D\d{1,2}\D\d{4}")
 # Words that say the next number is a phone number: a bare 8-digit local number ending
@@ -72,9 +74,20 @@ def _valid_phone(digits: str, number_type=None) -> bool:
     return number_type is None or phonenumbers.number_type(number) == number_type
 
 
+def _embedded(text: str, start: int, end: int) -> bool:
+    """Return whether the run at [START, END) of TEXT is part of an address, a word or a code."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    # Latin letters and URL punctuation: a link, an IP address, a product code. Persian
+    # letters are not: «شماره۰۹۱۲…» is often typed without a space.
+    return (before.isascii() and (before.isalpha() or before in _JOINED)) or (
+        after.isascii() and (after.isalpha() or after in _JOINED)
+    )
+
+
 def _kind_of_run(text: str, start: int, run: str) -> NumberKind | None:
     """Return what the digit run RUN at START of TEXT is, if it is a personal number."""
-    if _DATE.fullmatch(run.strip()):
+    if _DATE.fullmatch(run.strip()) or _embedded(text, start, start + len(run)):
         return None
     digits = re.sub(r"\D", "", run)
     # Card numbers start 2-6 (Shetab 6…, Visa 4, Mastercard 2 and 5); runs of years do not.
@@ -85,7 +98,8 @@ def _kind_of_run(text: str, start: int, run: str) -> NumberKind | None:
     # A mobile number without its leading 0: 912 345 6789.
     if len(digits) == 10 and digits[0] == "9" and _valid_phone("0" + digits):
         return NumberKind.PHONE
-    if len(digits) == 8 and digits[0] in "23456789":
+    # Dots group versions, addresses (203.0.113.7) and dates, not local phone numbers.
+    if len(digits) == 8 and digits[0] in "23456789" and "." not in run:
         grouped = _SEPARATOR.search(run.strip("()+")) is not None
         named = _PHONE_WORD.search(text[max(0, start - 30) : start]) is not None
         round_amount = digits.endswith("000")

@@ -20,7 +20,15 @@ def test_desk_flags_the_number_and_the_board_masks_it(contexts, server, seed_inf
     citizen = contexts.new()
     citizen.goto("/")
     live_connected(citizen)
-    code = ask(citizen, text, name="مریم ۰۰۱۳۵۴۲۴۱۹")
+    citizen.fill("#ask-form [name=text]", text)
+    citizen.fill("#ask-form [name=name]", "مریم ۰۰۱۳۵۴۲۴۱۹")
+    citizen.click("[data-testid=ask-submit]")
+    mine = citizen.locator("[data-testid=my-question]", has_text=tag)
+    expect(mine).to_have_count(1)
+    # The asker's own tracking card is masked too: a tracking code is shared and shown.
+    expect(mine).to_contain_text("•••••••••••")
+    assert PHONE not in mine.inner_text()
+    code = mine.get_attribute("data-code")
     moderator = StaffApi(server, seed_info["moderator"])
     question = moderator.question(session_id, code)
     qid = question["id"]
