@@ -64,6 +64,9 @@ ORDINARY = [
     '<img src="http://203.0.113.7/question.png">',
     "https://example.org/items/37841234",
     "نسخه 2.31.4501 برنامه",
+    # A bare run of 8 digits is no phone number without a phone word or a phone's grouping.
+    "شماره پرونده 37841234",
+    "کد 37841234",
 ]
 
 

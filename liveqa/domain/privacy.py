@@ -47,8 +47,9 @@ _SEPARATOR = re.compile(r"[\s\-.()]")
 _JOINED = "/@=_&?%#"
 # A date written with dots or dashes (1405.09.10, 10-09-1405) is a run of digits too.
 _DATE = re.compile(r"\d{4}\D\d{1,2}\D\d{1,2}|\d{1,2}\D\d{1,2}\D\d{4}")
-# Words that say the next number is a phone number: a bare 8-digit local number ending
-# in 000 is one only when written grouped or after such a word (else it is an amount).
+# Words that say the next number is a phone number. A local number (8 digits, no area
+# code) counts only when grouped like one (3784 1234) or after such a word: a bare run of
+# 8 digits is as often an amount, a file number or a code.
 _PHONE_WORD = re.compile(r"(تلفن|تماس|شماره|موبایل|همراه|زنگ|phone|tel|call)\W{0,6}$", re.I)
 
 
@@ -102,9 +103,8 @@ def _kind_of_run(text: str, start: int, run: str) -> NumberKind | None:
     if len(digits) == 8 and digits[0] in "23456789" and "." not in run:
         grouped = _SEPARATOR.search(run.strip("()+")) is not None
         named = _PHONE_WORD.search(text[max(0, start - 30) : start]) is not None
-        round_amount = digits.endswith("000")
         fixed = phonenumbers.PhoneNumberType.FIXED_LINE
-        if (grouped or named or not round_amount) and _valid_phone(LOCAL_AREA_CODE + digits, fixed):
+        if (grouped or named) and _valid_phone(LOCAL_AREA_CODE + digits, fixed):
             return NumberKind.PHONE
     return None
 
