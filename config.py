@@ -37,6 +37,25 @@ def _env_int(name, default):
 
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+# Public, for development and tests only: production refuses both (ProductionConfig.validate).
+DEV_PHONE_KEY = (
+    "ZGV2LW9ubHktcGhvbmUta2V5LU5PVC1TRUNSRVQhISE="  # b"dev-only-phone-key-NOT-SECRET!!!"
+)
+DEV_PHONE_HASH_KEY = "dev-only-phone-hash-key-NOT-SECRET"
+
+
+def phone_key_problem(key: str) -> str | None:
+    """Return why KEY cannot be a phone encryption key (a Fernet key), or None."""
+    import base64
+    import binascii
+
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return "not URL-safe base64"
+    if len(raw) != 32:
+        return "not 32 bytes once decoded"
+    return None
 
 
 def is_loopback(host: str) -> bool:
@@ -182,6 +201,15 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     SEED_DEMO_PASSWORD = _env("DEMO_PASSWORD", "demo-pass-137")
+    # Keys that encrypt stored phone numbers (Fernet keys, comma-separated): the first
+    # encrypts, every one decrypts, so a new key goes first and `flask rotate-phone-key`
+    # re-encrypts. Separate from SECRET_KEY. Unset: the public development key.
+    PHONE_KEYS = _env_list("PHONE_KEYS", [DEV_PHONE_KEY])
+    # Key of the HMAC-SHA256 that lets one caller's questions be matched without the number.
+    PHONE_HASH_KEY = _env("PHONE_HASH_KEY", DEV_PHONE_HASH_KEY)
+    # Days after a question's outcome is final (and no follow-up is open) before
+    # `flask erase-phones` erases its phone number.
+    PHONE_RETENTION_DAYS = _env_int("PHONE_RETENTION_DAYS", 90)
     # A callable(function, *args) that runs CPU-heavy work off the event loop; the
     # server entry point sets it under eventlet. None runs the work inline.
     RUN_BLOCKING = None
@@ -203,6 +231,20 @@ class Config:
                 raise RuntimeError(
                     f"LIVEQA_ALLOWED_ORIGINS: {origin!r} is not an origin like https://qa.example.org"
                 )
+        if not cls.PHONE_KEYS:
+            raise RuntimeError("LIVEQA_PHONE_KEYS must name at least one key")
+        for key in cls.PHONE_KEYS:
+            problem = phone_key_problem(key)
+            if problem:
+                raise RuntimeError(
+                    f"LIVEQA_PHONE_KEYS: a key is {problem}; make one with "
+                    "python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'"
+                )
+        if not cls.PHONE_HASH_KEY:
+            raise RuntimeError("LIVEQA_PHONE_HASH_KEY must be set")
+        if cls.PHONE_RETENTION_DAYS < 1:
+            raise RuntimeError("LIVEQA_PHONE_RETENTION_DAYS must be at least 1")
         # The development key is public: on any address but loopback, anyone who can reach
         # the server could forge a staff login with it.
         if cls.SECRET_KEY == DEV_SECRET_KEY and not is_loopback(host or cls.HOST):
@@ -250,12 +292,20 @@ class ProductionConfig(Config):
     SESSION_COOKIE_PATH = "/"
     REMEMBER_COOKIE_NAME = "__Host-remember_token" if SESSION_COOKIE_SECURE else "remember_token"
     REMEMBER_COOKIE_PATH = "/"
+    PHONE_KEYS = _env_list("PHONE_KEYS", [])
+    PHONE_HASH_KEY = _env("PHONE_HASH_KEY")
 
     @classmethod
     def validate(cls, host=None):
-        """Refuse to start without a secret key."""
+        """Refuse to start without a secret key and phone keys of its own."""
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY:
             raise RuntimeError("LIVEQA_SECRET_KEY must be set in production")
+        if not cls.PHONE_KEYS or DEV_PHONE_KEY in cls.PHONE_KEYS:
+            raise RuntimeError("LIVEQA_PHONE_KEYS must be set in production")
+        if not cls.PHONE_HASH_KEY or cls.PHONE_HASH_KEY == DEV_PHONE_HASH_KEY:
+            raise RuntimeError("LIVEQA_PHONE_HASH_KEY must be set in production")
+        if cls.PHONE_HASH_KEY == cls.SECRET_KEY:
+            raise RuntimeError("LIVEQA_PHONE_HASH_KEY must differ from LIVEQA_SECRET_KEY")
         super().validate(host)
 
 

@@ -18,6 +18,7 @@ from liveqa import (
     security,
 )
 from liveqa.database import configure_engine, engine_options
+from liveqa.domain.phones import init_phone_vault
 from liveqa.engineio_guard import EngineIOGuard
 from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
 from liveqa.websocket_transport import RefuseDeflate
@@ -45,6 +46,7 @@ def create_app(config_name: str | None = None, **overrides):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     )
 
+    init_phone_vault(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "liveqa" / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from liveqa.domain.labels import QUESTION_STATUS_PUBLIC, REJECT_REASON
 from liveqa.domain.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES, accepts_questions
 from liveqa.domain.permissions import question_actions, session_actions
+from liveqa.domain.privacy import mask_numbers, number_kinds
 from liveqa.domain.tracking import display_code
 from liveqa.extensions import db
 from liveqa.models import (
@@ -115,14 +116,16 @@ def session_json(live_session: LiveSession | None) -> dict | None:
 
 def question_public(question: Question) -> dict:
     """Return what anyone may see of a question on the public board."""
+    # Personal numbers the citizen wrote are masked; a moderator's edit is published as
+    # the moderator chose it.
     return {
         "id": question.id,
         "session_id": question.session_id,
-        "text": question.display_text,
+        "text": question.edited_text or mask_numbers(question.text),
         "status": question.status.value,
         "category": category_json(question.category),
         "district": district_json(question.district),
-        "asker_name": question.asker_name,
+        "asker_name": mask_numbers(question.asker_name),
         "support_count": question.support_count,
         "official": official_json(question.official),
         "answer": answer_json(question.answer),
@@ -148,6 +151,8 @@ def question_staff(question: Question) -> dict:
         {
             "tracking_code": question.tracking_code,
             "verbatim_text": question.text,
+            "verbatim_asker_name": question.asker_name,
+            "privacy_flags": number_kinds(question.text, question.asker_name),
             "edited_text": question.edited_text,
             "asker_phone": mask_phone(question.asker_phone),
             "channel": question.channel.value,
@@ -176,7 +181,8 @@ def question_tracking(question: Question) -> dict:
     return {
         "tracking_code": question.tracking_code,
         "tracking_code_display": display_code(question.tracking_code),
-        "text": question.text,
+        # A tracking code is a bearer token, shared and shown: no personal number in it.
+        "text": mask_numbers(question.text),
         "status": question.status.value,
         "status_label": str(QUESTION_STATUS_PUBLIC[question.status]),
         "outcome": question.status.value if question.status not in OPEN_STATUSES else None,
