@@ -1,7 +1,7 @@
 """Askers' phone numbers encrypted at rest, with a keyed hash to match one caller's questions.
 
 Revision ID: 7a1f0c3d9b42
-Revises: 5e55a0b1c2d3
+Revises: 7a1c3e5b9d20
 Create Date: 2026-12-01 18:00:00.000000
 
 Existing numbers are encrypted with the first of LIVEQA_PHONE_KEYS of the app running the
@@ -16,7 +16,7 @@ from liveqa.domain.phones import PhoneVault
 
 # revision identifiers, used by Alembic.
 revision = "7a1f0c3d9b42"
-down_revision = "5e55a0b1c2d3"
+down_revision = "7a1c3e5b9d20"
 branch_labels = None
 depends_on = None
 
