@@ -228,13 +228,18 @@ def main():
                     raise SystemExit((workdir / "server.log").read_text()[-3000:]) from None
                 time.sleep(0.2)
         result = asyncio.run(run(args, server.pid, origin, info))
+        print(json.dumps(result), flush=True)
+        if args.json:
+            with open(args.json, "a") as out:
+                out.write(json.dumps(result) + "\n")
     finally:
+        # SIGTERM drains for up to LIVEQA_SHUTDOWN_GRACE_SECONDS; then insist.
         server.terminate()
-        server.wait(15)
-    print(json.dumps(result))
-    if args.json:
-        with open(args.json, "a") as out:
-            out.write(json.dumps(result) + "\n")
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
 
 
 if __name__ == "__main__":
