@@ -208,6 +208,8 @@ def main():
         f"sqlite:///{workdir / 'bench.db'}",
         LIVEQA_ALLOWED_ORIGINS=origin,
         LIVEQA_HEARTBEAT_SECONDS="0",
+        # Every client comes from 127.0.0.1: no per-address socket cap (where there is one).
+        LIVEQA_SOCKETS_PER_ADDRESS="0",
         LIVEQA_DIRECT_FANOUT=str(args.direct_fanout),
         LIVEQA_WEBSOCKET_DEFLATE=str(args.server_deflate),
     )
