@@ -1,8 +1,10 @@
 """Measure Socket.IO fan-out latency, loss and support-tally coalescing on a real server.
 
-Starts a seeded LiveQA server under eventlet on 127.0.0.1 (or targets one with --url),
+Starts a seeded LiveQA server under eventlet (or gevent: --async-mode gevent) on 127.0.0.1
+(or targets one with --url),
 connects N websocket clients to the public room of the current session, has a moderator
-issue M state changes over HTTP and times each `change` event at every client, then sends
+issue M public state changes over HTTP and times the arrival of each one's public seq (in a
+`changes` batch) at every client, then sends
 K supports from K browsers within about a second and counts the `tally` events a client
 receives. Every phase is bounded in time; the whole run stops by itself.
 
@@ -44,8 +46,9 @@ FD_HEADROOM = 1024
 def raise_fd_limit(clients: int) -> tuple[int, int]:
     """Raise this process's open-file limit for CLIENTS sockets; children inherit it."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    # Each client holds one socket here and one in the server, plus headroom.
-    wanted = clients + FD_HEADROOM
+    # Each client holds one socket here and one in the server (two under gevent, whose
+    # websocket library duplicates the connection's descriptor), plus headroom.
+    wanted = 2 * clients + FD_HEADROOM
     if hard != resource.RLIM_INFINITY and hard < wanted:
         with contextlib.suppress(ValueError, OSError):  # raising the hard limit needs root
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
@@ -165,6 +168,12 @@ def parse_args(argv=None):
         help="create the liveqa_bench* PostgreSQL database first and drop it afterwards",
     )
     add("--max-connections", type=int, help="LIVEQA_MAX_CONNECTIONS for a started server")
+    add(
+        "--async-mode",
+        choices=("eventlet", "gevent"),
+        default="eventlet",
+        help="LIVEQA_ASYNC_MODE for a started server (default eventlet)",
+    )
     add("--no-demo", action="store_true", help="seed without the demo data")
     add("--url", help="target a running server at this http://127.0.0.1:PORT instead")
     add("--session-id", type=int, help="with --url: the session (default: the current one)")
@@ -198,10 +207,16 @@ def main(argv=None) -> int:
                 if database_url and database_url.startswith("postgres"):
                     check_local(database_url, "--database-url")
                     stack.enter_context(postgres_database(database_url, args.create_database))
-                env_extra = {}
+                # Every client connects from 127.0.0.1: no per-address socket cap or ceilings.
+                env_extra = {
+                    "LIVEQA_ASYNC_MODE": args.async_mode,
+                    "LIVEQA_SOCKETS_PER_ADDRESS": "0",
+                    "LIVEQA_ADDRESS_LIMITS_ENABLED": "0",
+                }
                 if args.max_connections:
                     env_extra["LIVEQA_MAX_CONNECTIONS"] = args.max_connections
-                print("starting a seeded server on 127.0.0.1 (eventlet)")
+                print(f"starting a seeded server on 127.0.0.1 ({args.async_mode})")
+                report["async_mode"] = args.async_mode
                 servers, info = start_servers(
                     workdir,
                     env_extra=env_extra,
@@ -260,7 +275,10 @@ def print_report(report: dict) -> None:
     """Print the headline numbers."""
     print("\n=== results ===")
     print(f"machine: {report['machine']}, load at end {report['loadavg_at_end']}")
-    print(f"database: {report.get('database')}, open-file limit {report['fd_limit'][0]}")
+    print(
+        f"database: {report.get('database')}, async mode {report.get('async_mode', '(external)')}"
+        f", open-file limit {report['fd_limit'][0]}"
+    )
     if "error" in report:
         print(f"ERROR: {report['error']}")
     connect = report.get("connect")

@@ -1,4 +1,8 @@
-"""Run LiveQA under eventlet; the only module in the package that imports eventlet."""
+"""Run LiveQA under eventlet (the default) or gevent; the only module that imports eventlet.
+
+LIVEQA_ASYNC_MODE=gevent serves through liveqa/serve_gevent.py instead, with the same
+command line, drain on SIGTERM and connection cap.
+"""
 
 import argparse
 import contextlib
@@ -10,6 +14,7 @@ import time
 import warnings
 
 from config import get_config
+from liveqa import serve_gevent
 
 # (label, path) of each screen, in the order the banner lists them.
 SCREENS = (
@@ -129,11 +134,25 @@ def _drain_wakeups(reader):
         pass
 
 
+def _direct_fanout(cfg):
+    """Write broadcast frames straight to idle websockets, unless CFG turns it off."""
+    if not cfg.DIRECT_FANOUT:
+        return None
+    from eventlet.greenio import GreenSocket
+
+    from liveqa.extensions import socketio
+    from liveqa.websocket_transport import DirectFanout
+
+    # Only under eventlet: it writes to eventlet's green sockets' file descriptors.
+    return DirectFanout(socketio.server.eio, GreenSocket).install()
+
+
 def _serve_eventlet(app, cfg, host, port, access_log):
     """Serve APP on HOST:PORT with eventlet's WSGI server until SIGTERM drains it."""
     import eventlet
     import eventlet.wsgi
 
+    _direct_fanout(cfg)
     family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     listener = eventlet.listen(address, family, backlog=cfg.SERVER_LISTEN_BACKLOG)
     in_flight = InFlight(app)
@@ -164,9 +183,11 @@ def main(argv=None):
     cfg = get_config()
     args = parse_args(argv, cfg)
     cfg.validate(args.host)
-    eventlet_mode = cfg.ASYNC_MODE == "eventlet"
-    if eventlet_mode:
+    mode = cfg.ASYNC_MODE
+    if mode == "eventlet":
         _patch_for_eventlet(cfg.SQLALCHEMY_DATABASE_URI)
+    elif mode == "gevent":
+        serve_gevent.patch(cfg.SQLALCHEMY_DATABASE_URI)
 
     # Imported only now, after monkey-patching, for the reason given there.
     from liveqa.app import create_app
@@ -174,17 +195,21 @@ def main(argv=None):
 
     # The socket origin check derives this server's own origin from where it listens.
     overrides = {"HOST": args.host, "PORT": args.port}
-    if eventlet_mode:
+    # Password hashing is CPU-bound C code; run it in an OS thread, not the hub.
+    if mode == "eventlet":
         from eventlet import tpool
 
-        # Password hashing is CPU-bound C code; run it in an OS thread, not the hub.
         overrides["RUN_BLOCKING"] = tpool.execute
+    elif mode == "gevent":
+        overrides["RUN_BLOCKING"] = serve_gevent.run_blocking
     app = create_app(**overrides)
     sys.stdout.write(banner(args.host, args.port, cfg.SEED_DEMO_PASSWORD))
     sys.stdout.flush()
     try:
-        if eventlet_mode:
+        if mode == "eventlet":
             _serve_eventlet(app, cfg, args.host, args.port, args.access_log)
+        elif mode == "gevent":
+            serve_gevent.serve(InFlight(app), cfg, args.host, args.port, args.access_log)
         else:
             socketio.run(
                 app,

@@ -1,4 +1,7 @@
-"""Start real LiveQA server processes (eventlet) on a seeded database, for end-to-end tests.
+"""Start real LiveQA server processes on a seeded database, for end-to-end tests.
+
+They run under eventlet, the default, or under the async mode LIVEQA_TEST_ASYNC_MODE names
+(`LIVEQA_TEST_ASYNC_MODE=gevent`, as CI's gevent run sets it); a test's env_extra wins.
 
 `seed` builds and fills a database in a child process running tests/realseed.py; the test
 process never imports the app for it, so nothing of it leaks into the servers under test.
@@ -41,6 +44,8 @@ PORT_BLOCKS = 20
 # this error before it ever answered, and is started again on another port.
 PORT_TAKEN = "Address already in use"
 PORT_MOVES = 5
+# Read here, in the test process: base_env() gives servers no LIVEQA_ variable of ours.
+ASYNC_MODE = os.environ.get("LIVEQA_TEST_ASYNC_MODE") or None
 
 
 def _port_block() -> range:
@@ -157,11 +162,13 @@ class RealServer:
         return self.database_url[len(prefix) :] if self.database_url.startswith(prefix) else None
 
     def env(self, allowed_origins=None) -> dict:
+        extra = {"LIVEQA_ASYNC_MODE": ASYNC_MODE} if ASYNC_MODE else {}
+        extra.update(self.env_extra)
         return base_env(
             self.database_url,
             demo_password=self.demo_password,
             LIVEQA_ALLOWED_ORIGINS=allowed_origins or self.origin,
-            **self.env_extra,
+            **extra,
         )
 
     def start(self) -> "RealServer":

@@ -176,10 +176,15 @@ def test_the_query_check_can_see_a_legacy_query():
     assert len(_legacy_queries(tree)) == 2
 
 
-@pytest.mark.parametrize("name", [n for n in modules() if n != "liveqa.server"])
+# The server entry point: server.py (eventlet) and the gevent module it serves through.
+ENTRY_POINT = ("liveqa.server", "liveqa.serve_gevent")
+GREEN = ("eventlet", "gevent", "psycogreen")
+
+
+@pytest.mark.parametrize("name", [n for n in modules() if n not in ENTRY_POINT])
 def test_only_the_server_entry_point_imports_eventlet(name):
-    green = sorted(i for i in imports(name) if _within(i, "eventlet") or _within(i, "psycogreen"))
-    assert green == [], f"{name} imports eventlet or psycogreen"
+    green = sorted(i for i in imports(name) if any(_within(i, lib) for lib in GREEN))
+    assert green == [], f"{name} imports eventlet, gevent or psycogreen"
 
 
 def test_config_imports_nothing_of_the_package():

@@ -1,6 +1,7 @@
 """Configuration guards: no public default secret beyond loopback, none in production."""
 
 import pytest
+from cryptography.fernet import Fernet
 
 from config import DEV_SECRET_KEY, Config, ProductionConfig
 
@@ -24,6 +25,9 @@ def test_the_development_key_is_refused_beyond_loopback(host):
 
 @pytest.mark.parametrize("secret", [None, "", DEV_SECRET_KEY])
 def test_production_needs_a_real_key(monkeypatch, secret):
+    # Phone keys of its own too (tests/test_phones_at_rest.py checks those).
+    monkeypatch.setattr(ProductionConfig, "PHONE_KEYS", [Fernet.generate_key().decode()])
+    monkeypatch.setattr(ProductionConfig, "PHONE_HASH_KEY", "a-real-phone-hash-key")
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", secret)
     with pytest.raises(RuntimeError, match="LIVEQA_SECRET_KEY"):
         ProductionConfig.validate("127.0.0.1")
@@ -60,3 +64,20 @@ def test_a_listed_origin_is_accepted_and_others_refused(make_app):
     app = make_app(ALLOWED_ORIGINS=["https://qa.example.org"])
     assert _handshake(app, "https://qa.example.org") == 200
     assert _handshake(app, "http://localhost") == 400
+
+
+@pytest.mark.parametrize("mode", ["eventlet", "gevent", "threading"])
+def test_each_supported_async_mode_is_accepted(mode):
+    class Cfg(Config):
+        ASYNC_MODE = mode
+
+    Cfg.validate("127.0.0.1")
+
+
+@pytest.mark.parametrize("mode", ["", "asyncio", "Gevent", "gevent_uwsgi"])
+def test_an_unknown_async_mode_is_refused_by_name(mode):
+    class Cfg(Config):
+        ASYNC_MODE = mode
+
+    with pytest.raises(RuntimeError, match=r"LIVEQA_ASYNC_MODE must be one of eventlet, gevent"):
+        Cfg.validate("127.0.0.1")

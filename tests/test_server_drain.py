@@ -1,6 +1,7 @@
 """SIGTERM drains a server: no new connections, in-flight requests answered, bounded wait."""
 
 import os
+import re
 import signal
 import socket
 import time
@@ -9,6 +10,9 @@ import pytest
 from realserver import start_servers, wait_for
 
 pytestmark = pytest.mark.server
+
+# Each async mode the server entry point supports drains the same way.
+MODES = ["eventlet", "gevent"]
 
 
 def _begin_request(port: int) -> socket.socket:
@@ -22,6 +26,19 @@ def _begin_request(port: int) -> socket.socket:
     return sock, body[10:]
 
 
+def _response(sock: socket.socket) -> str:
+    """Read one HTTP response from SOCK: its head and Content-Length bytes of body."""
+    data = b""
+    while b"\r\n\r\n" not in data and (chunk := sock.recv(65536)):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    # Servers may send the head and the body in separate writes.
+    while length and len(body) < int(length.group(1)) and (chunk := sock.recv(65536)):
+        body += chunk
+    return (head + b"\r\n\r\n" + body).decode("latin-1")
+
+
 def _refused(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -30,13 +47,15 @@ def _refused(port: int) -> bool:
     return False
 
 
-def _serve(tmp_path, grace):
-    servers, _ = start_servers(tmp_path, env_extra={"LIVEQA_SHUTDOWN_GRACE_SECONDS": str(grace)})
+def _serve(tmp_path, grace, mode):
+    env = {"LIVEQA_SHUTDOWN_GRACE_SECONDS": str(grace), "LIVEQA_ASYNC_MODE": mode}
+    servers, _ = start_servers(tmp_path, env_extra=env)
     return servers[0]
 
 
-def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(tmp_path):
-    server = _serve(tmp_path, grace=20)
+@pytest.mark.parametrize("mode", MODES)
+def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(tmp_path, mode):
+    server = _serve(tmp_path, grace=20, mode=mode)
     try:
         sock, rest = _begin_request(server.port)
         time.sleep(0.5)
@@ -44,7 +63,7 @@ def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(tmp_path):
         assert wait_for(lambda: _refused(server.port), timeout=5)
         assert server.alive()
         sock.sendall(rest)
-        answer = sock.recv(65536).decode("latin-1")
+        answer = _response(sock)
         sock.close()
         # Answered in full (a refusal: no CSRF token, no such user), not cut off.
         assert answer.startswith("HTTP/1.1 4"), answer
@@ -56,8 +75,9 @@ def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(tmp_path):
         server.stop()
 
 
-def test_sigterm_waits_no_longer_than_the_grace_period(tmp_path):
-    server = _serve(tmp_path, grace=1)
+@pytest.mark.parametrize("mode", MODES)
+def test_sigterm_waits_no_longer_than_the_grace_period(tmp_path, mode):
+    server = _serve(tmp_path, grace=1, mode=mode)
     try:
         sock, _rest = _begin_request(server.port)
         time.sleep(0.5)

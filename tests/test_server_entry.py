@@ -1,6 +1,7 @@
 """Tests of the server entry point and the build plumbing around it."""
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -15,6 +16,9 @@ from liveqa import server
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "liveqa"
 GREEN_MODULES = {"eventlet", "psycogreen"}
+# The modules of the server entry point: each imports the green library of its async mode.
+ENTRY_MODULES = {PACKAGE / "server.py": {"eventlet", "psycogreen"}}
+ENTRY_MODULES[PACKAGE / "serve_gevent.py"] = {"gevent", "psycogreen"}
 
 
 def _imported_roots(path):
@@ -38,25 +42,29 @@ def _imported_roots(path):
     return roots
 
 
-def test_only_server_module_imports_eventlet():
+def test_only_the_entry_point_modules_import_eventlet_or_gevent():
+    green = GREEN_MODULES | {"gevent"}
     offenders = {
-        str(path.relative_to(ROOT)): sorted(_imported_roots(path) & GREEN_MODULES)
+        str(path.relative_to(ROOT)): sorted(_imported_roots(path) & green)
         for path in PACKAGE.rglob("*.py")
-        if path != PACKAGE / "server.py"
+        if path not in ENTRY_MODULES
     }
     offenders = {name: mods for name, mods in offenders.items() if mods}
-    assert offenders == {}, "only liveqa/server.py may import eventlet or psycogreen"
+    assert offenders == {}, "only liveqa/server.py and serve_gevent.py import green libraries"
 
 
-def test_server_module_does_import_eventlet():
-    # Guards the AST walk above against silently matching nothing.
-    assert _imported_roots(PACKAGE / "server.py") >= GREEN_MODULES
+@pytest.mark.parametrize("path", sorted(ENTRY_MODULES))
+def test_each_entry_point_module_does_import_its_green_library(path):
+    # Guards the AST walk above against silently matching nothing; and eventlet stays
+    # out of the gevent module (and gevent out of server.py), so one mode never loads both.
+    assert _imported_roots(path) & (GREEN_MODULES | {"gevent"}) == ENTRY_MODULES[path]
 
 
 def test_importing_server_leaves_patching_possible():
     # main() must monkey-patch before Flask, SQLAlchemy, redis or threading load, and
     # importing liveqa.server also imports liveqa/__init__.py.
     heavy = ["flask", "flask_socketio", "sqlalchemy", "redis", "psycopg2", "threading"]
+    heavy += ["eventlet", "gevent"]
     code = f"import sys, liveqa.server\nprint(','.join(m for m in {heavy!r} if m in sys.modules))\n"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
@@ -134,6 +142,44 @@ def test_main_patches_before_creating_the_app_under_eventlet(monkeypatch, capsys
     assert "/screen/current" in capsys.readouterr().out
 
 
+def test_main_patches_before_creating_the_app_under_gevent(monkeypatch, capsys):
+    class Cfg(Config):
+        ASYNC_MODE = "gevent"
+        SQLALCHEMY_DATABASE_URI = "postgresql://u@h/db"
+
+    calls = []
+    app = _fake_app_modules(monkeypatch, calls)
+    overrides = {}
+    monkeypatch.setattr(server, "get_config", lambda: Cfg)
+    monkeypatch.setattr(server, "_patch_for_eventlet", lambda url: calls.append("eventlet"))
+    monkeypatch.setattr(server, "_serve_eventlet", lambda *a: calls.append("eventlet"))
+    monkeypatch.setattr(server.serve_gevent, "patch", lambda url: calls.append(("patch", url)))
+    monkeypatch.setattr(server.serve_gevent, "serve", lambda *a: calls.append(("serve", *a)))
+    monkeypatch.setitem(
+        sys.modules,
+        "liveqa.app",
+        types.SimpleNamespace(
+            create_app=lambda **kw: overrides.update(kw) or calls.append("create_app") or app
+        ),
+    )
+
+    server.main(["--port", "8124", "--no-access-log"])
+
+    assert calls[:2] == [("patch", "postgresql://u@h/db"), "create_app"]
+    name, in_flight, cfg, host, port, access_log = calls[2]
+    assert (name, in_flight.app, cfg, host, port, access_log) == (
+        "serve",
+        app,
+        Cfg,
+        Cfg.HOST,
+        8124,
+        False,
+    )
+    # Password hashing goes to gevent's thread pool, not the hub.
+    assert overrides["RUN_BLOCKING"] is server.serve_gevent.run_blocking
+    assert "/screen/current" in capsys.readouterr().out
+
+
 def test_main_uses_socketio_run_outside_eventlet(monkeypatch, capsys):
     class Cfg(Config):
         ASYNC_MODE = "threading"
@@ -142,6 +188,7 @@ def test_main_uses_socketio_run_outside_eventlet(monkeypatch, capsys):
     app = _fake_app_modules(monkeypatch, calls)
     monkeypatch.setattr(server, "get_config", lambda: Cfg)
     monkeypatch.setattr(server, "_patch_for_eventlet", lambda url: calls.append("patch"))
+    monkeypatch.setattr(server.serve_gevent, "patch", lambda url: calls.append("patch"))
 
     server.main(["--host", "127.0.0.2", "--no-access-log"])
 
@@ -169,6 +216,37 @@ def test_patch_greens_psycopg_only_for_postgresql(monkeypatch, url, green_psycop
     server._patch_for_eventlet(url)
 
     assert calls == (["monkey_patch", "patch_psycopg"] if green_psycopg else ["monkey_patch"])
+
+
+@pytest.mark.parametrize(
+    ("url", "green_psycopg"), [("postgresql://u@h/db", True), ("sqlite://", False)]
+)
+def test_gevent_patch_greens_psycopg_only_for_postgresql(monkeypatch, url, green_psycopg):
+    calls = []
+    fake_monkey = types.SimpleNamespace(patch_all=lambda: calls.append("patch_all"))
+    fake_green = types.SimpleNamespace(patch_psycopg=lambda: calls.append("patch_psycopg"))
+    monkeypatch.setitem(sys.modules, "gevent", types.SimpleNamespace(monkey=fake_monkey))
+    monkeypatch.setitem(sys.modules, "gevent.monkey", fake_monkey)
+    monkeypatch.setitem(sys.modules, "psycogreen", types.SimpleNamespace(gevent=fake_green))
+    monkeypatch.setitem(sys.modules, "psycogreen.gevent", fake_green)
+
+    server.serve_gevent.patch(url)
+
+    assert calls == (["patch_all", "patch_psycopg"] if green_psycopg else ["patch_all"])
+
+
+def test_an_unknown_async_mode_stops_the_server_with_a_clear_error():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEQA_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "liveqa.server", "--port", "1"],
+        cwd=ROOT,
+        env={**env, "LIVEQA_ASYNC_MODE": "asyncio"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "LIVEQA_ASYNC_MODE must be one of eventlet, gevent, threading" in result.stderr
 
 
 def test_module_runs_with_python_dash_m():

@@ -7,6 +7,7 @@ response it receives against them, so a field sent but not written here fails a 
 
 from liveqa.domain.lifecycle import SESSION_VERBS
 from liveqa.domain.permissions import Verb
+from liveqa.domain.privacy import NumberKind
 from liveqa.domain.validation import MAX_NAME_CHARS, MAX_QUESTION_CHARS
 from liveqa.models import (
     AnswerKind,
@@ -124,7 +125,11 @@ SESSION = {
     "ends_at": DATE_TIME,
     "edition": record({"id": ID, "number": INTEGER, "title": STRING}),
     "officials": array(ref("Official")),
-    "seq": INTEGER | {"description": "Number of the last change broadcast."},
+    "seq": INTEGER
+    | {
+        "description": "Number of the last change broadcast on the reader's stream: the "
+        "public stream in public views, the staff stream in staff views."
+    },
 }
 # What staff see of a session beyond its public view.
 SESSION_STAFF = SESSION | {
@@ -135,11 +140,15 @@ STATUS = enum(QuestionStatus)
 QUESTION_PUBLIC = {
     "id": ID,
     "session_id": ID,
-    "text": STRING | {"description": "The edited text if any, else the verbatim one."},
+    "text": STRING
+    | {
+        "description": "The moderator's edited text if any, else the verbatim text with the"
+        " digits of personal numbers (phone numbers, national IDs, bank cards) masked as •."
+    },
     "status": STATUS,
     "category": nullable(ref("Category")),
     "district": nullable(ref("District")),
-    "asker_name": nullable(STRING),
+    "asker_name": nullable(STRING | {"description": "Personal numbers in it masked as •."}),
     "support_count": INTEGER,
     "official": nullable(ref("Official")),
     "answer": nullable(ref("Answer")),
@@ -152,6 +161,12 @@ QUESTION_PUBLIC = {
 QUESTION_STAFF = QUESTION_PUBLIC | {
     "tracking_code": STRING,
     "verbatim_text": STRING,
+    "verbatim_asker_name": nullable(STRING | {"description": "As the asker wrote it."}),
+    "privacy_flags": {
+        "type": "array",
+        "items": enum(NumberKind),
+        "description": "Kinds of personal number found in the verbatim text or name.",
+    },
     "edited_text": nullable(STRING),
     "asker_phone": nullable(STRING | {"description": "Masked."}),
     "channel": enum(Channel),
@@ -179,7 +194,8 @@ QUESTION_STAFF = QUESTION_PUBLIC | {
 QUESTION_TRACKING = {
     "tracking_code": STRING | {"pattern": "^[0-9]{8}$"},
     "tracking_code_display": STRING | {"description": "In Persian digits."},
-    "text": STRING,
+    "text": STRING
+    | {"description": "As the asker wrote it, with the digits of personal numbers masked as •."},
     "status": STATUS,
     "status_label": STRING,
     "outcome": nullable(STATUS) | {"description": "The final status; null while open."},
@@ -199,11 +215,13 @@ QUESTION_TRACKING = {
 COUNTERS = {"received": INTEGER, "answered": INTEGER, "waiting": INTEGER}
 SNAPSHOT = {"seq": INTEGER, "counters": ref("Counters")}
 PUBLIC_SNAPSHOT = SNAPSHOT | {
+    "seq": INTEGER | {"description": "The public stream's number (public_seq) it reflects."},
     "session": ref("Session"),
     "on_air": nullable(ref("QuestionPublic")),
     "questions": array(ref("QuestionPublic")),
 }
 STAFF_SNAPSHOT = SNAPSHOT | {
+    "seq": INTEGER | {"description": "The staff stream's number (seq) it reflects."},
     "session": ref("SessionStaff"),
     "questions": array(ref("QuestionStaff")),
 }

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from liveqa.extensions import db
 from liveqa.models.enums import AnswerKind, Channel, FollowUpStatus, QuestionStatus, RejectReason
 from liveqa.models.sessions import Category, District, LiveSession, Official, User
-from liveqa.models.types import UTCDateTime, db_enum, utcnow
+from liveqa.models.types import SealedText, UTCDateTime, db_enum, utcnow
 
 
 class Question(db.Model):
@@ -39,7 +39,9 @@ class Question(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     asker_name: Mapped[str | None] = mapped_column(String(80))
-    asker_phone: Mapped[str | None] = mapped_column(String(20))
+    # Encrypted at rest; the keyed hash matches one caller's questions without the number.
+    asker_phone: Mapped[str | None] = mapped_column(SealedText)
+    asker_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[Channel] = mapped_column(db_enum(Channel, "question_channel"))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[QuestionStatus] = mapped_column(

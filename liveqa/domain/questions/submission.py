@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from liveqa.domain.audit import record_audit
-from liveqa.domain.changes import record_change
+from liveqa.domain.changes import record_question_change
 from liveqa.domain.errors import Conflict, ValidationError
 from liveqa.domain.lifecycle import accepts_questions
 from liveqa.domain.limits import check_submit_rate
+from liveqa.domain.phones import phone_hash
 from liveqa.domain.questions.common import lookup
 from liveqa.domain.tracking import new_code
 from liveqa.domain.validation import (
@@ -129,6 +130,7 @@ def submit_question(
     if not accepts_questions(live_session):
         raise Conflict(_l("This session is not taking questions."), code="session_not_open")
     cleaned = required_text(text, "text", MAX_QUESTION_CHARS)
+    phone = optional_phone(asker_phone)
     question = Question(
         session_id=live_session.id,
         tracking_code=_new_tracking_code(),
@@ -138,7 +140,8 @@ def submit_question(
         category=lookup(Category, category_id, "category"),
         district=lookup(District, district_id, "district"),
         asker_name=optional_text(asker_name, "name", MAX_NAME_CHARS),
-        asker_phone=optional_phone(asker_phone),
+        asker_phone=phone,
+        asker_phone_hash=phone_hash(phone),
         channel=Channel.PHONE if operator is not None else Channel.WEB,
         entered_by_id=operator.id if operator is not None else None,
         status=S.SUBMITTED,
@@ -156,7 +159,8 @@ def submit_question(
         return _replayed(stored, live_session, text), False
     if operator is not None:
         record_audit(operator, "entered", question=question)
-    record_change(question.session_id, "question.submitted", question.id)
+    # Not public until approved: only the staff stream and the counters hear of it.
+    record_question_change(question, "question.submitted", None)
     return question, True
 
 

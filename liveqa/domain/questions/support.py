@@ -178,6 +178,9 @@ def support_question(
     record_tally(session_id, question_id)
     flagged = burst_at is not None and burst_at == params["b_now"]
     if flagged:
-        # Once per question: the desks' cards show the flag at once.
-        record_change(session_id, "question.support_burst", question_id)
+        # Once per question: the desks' cards show the flag at once. Staff-only news: it
+        # neither alters the public board nor moves the counters.
+        record_change(
+            session_id, "question.support_burst", question_id, public=False, counted=False
+        )
     return Supported(question_id, session_id, count, flagged)

@@ -1,7 +1,7 @@
 """Supports remember a keyed hash of their address; questions when a burst was seen.
 
 Revision ID: 7a1c3e5b9d20
-Revises: 5e55a0b1c2d3
+Revises: 7a1c3e9d2b40
 Create Date: 2026-12-01 17:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7a1c3e5b9d20"
-down_revision = "5e55a0b1c2d3"
+down_revision = "7a1c3e9d2b40"
 branch_labels = None
 depends_on = None
 

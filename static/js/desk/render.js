@@ -81,7 +81,11 @@ export function renderItem(q, place) {
   }
 
   keep(node, "support-burst", !!q.support_burst);
-  metaValue(node, "asker", q.asker_name || t("anonymous"));
+  const flags = q.privacy_flags || [];
+  keep(node, "privacy", flags.length > 0);
+  if (flags.length) fill(node, "privacy", flags.map((kind) => label("personal_number", kind)).join(t("list_separator")));
+
+  metaValue(node, "asker", q.verbatim_asker_name || t("anonymous"));
   keep(node, "phone", !!q.asker_phone);
   if (q.asker_phone) fill(node, "phone", q.asker_phone);
   metaValue(node, "category", q.category ? localName(q.category, "name") : t("no_category"));

@@ -1,0 +1,127 @@
+"""Run LiveQA under gevent (LIVEQA_ASYNC_MODE=gevent); the only module that imports gevent.
+
+liveqa/server.py calls patch() before it imports the app, then serve(). Websockets go
+through python-engineio's gevent driver with simple-websocket (gevent-websocket, which the
+driver would prefer if installed, is unmaintained and is deliberately not a dependency).
+"""
+
+import os
+import signal
+import socket
+import sys
+import time
+
+
+def patch(database_url):
+    """Make the standard library and the PostgreSQL driver cooperative under gevent."""
+    from gevent import monkey
+
+    # Before Flask, SQLAlchemy, redis or threading are imported by the app factory;
+    # anything imported earlier keeps blocking calls that stall every other client.
+    monkey.patch_all()
+    if database_url.startswith("postgresql"):
+        # psycopg2 is C code that patch_all cannot reach; without this a slow query
+        # blocks the whole process.
+        from psycogreen.gevent import patch_psycopg
+
+        patch_psycopg()
+
+
+def run_blocking(function, *args):
+    """Run FUNCTION(*ARGS) in gevent's pool of OS threads; only this greenlet waits."""
+    import gevent
+
+    return gevent.get_hub().threadpool.apply(function, args)
+
+
+def refuse_deflate(app, socketio_path="/socket.io"):
+    """Wrap APP so that no websocket handshake on SOCKETIO_PATH negotiates permessage-deflate."""
+
+    # simple-websocket accepts whatever extension the client offers, and rebuilds the
+    # handshake from these environ keys: a header it never sees is an offer declined.
+    # Compressing each frame for each recipient was a quarter of the hub's fan-out time.
+    def without_deflate(environ, start_response):
+        if environ.get("PATH_INFO", "").startswith(socketio_path):
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return app(environ, start_response)
+
+    return without_deflate
+
+
+def _listen(host, port, backlog):
+    """Return a listening (gevent) socket bound to HOST:PORT."""
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(backlog)
+    except BaseException:
+        listener.close()
+        raise
+    return listener
+
+
+def _handler_class():
+    """Return gevent's WSGI handler, made to close a connection its websocket has used."""
+    from gevent.pywsgi import WSGIHandler
+
+    class Handler(WSGIHandler):
+        def handle_one_response(self):
+            super().handle_one_response()
+            # simple-websocket read and closed this connection itself: what is left in the
+            # buffer is websocket frames, not a next HTTP request to parse.
+            if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+                self.close_connection = True
+
+    return Handler
+
+
+def _drain(server, in_flight, grace_seconds):
+    """Stop accepting, wait up to GRACE_SECONDS for in-flight requests, then exit."""
+    import gevent
+
+    sys.stdout.write(f"SIGTERM: draining {in_flight.count} request(s), {grace_seconds}s at most\n")
+    sys.stdout.flush()
+    # Closing the listener makes new connections fail at once, so a proxy sends them to
+    # another process; the handlers already running go on.
+    server.close()
+    deadline = time.monotonic() + grace_seconds
+    while in_flight.count > 0 and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    sys.stdout.write(f"SIGTERM: exiting with {in_flight.count} request(s) unfinished\n")
+    sys.stdout.flush()
+    # Sockets close with the process; their clients reconnect, to another process.
+    os._exit(0)
+
+
+def serve(in_flight, cfg, host, port, access_log):
+    """Serve the IN_FLIGHT-wrapped app on HOST:PORT with gevent's WSGI server until SIGTERM."""
+    import gevent
+    from gevent.event import Event
+    from gevent.pywsgi import WSGIServer
+
+    listener = _listen(host, port, cfg.SERVER_LISTEN_BACKLOG)
+    # spawn=N: a pool of N handler greenlets, one a connection; when it is full the server
+    # stops accepting until one ends, as eventlet's max_size does.
+    server = WSGIServer(
+        listener,
+        refuse_deflate(in_flight, in_flight.socketio_path),
+        spawn=cfg.SERVER_MAX_CONNECTIONS,
+        handler_class=_handler_class(),
+        log="default" if access_log else None,
+    )
+
+    def on_sigterm():
+        if in_flight.draining:
+            return
+        in_flight.draining = True
+        gevent.spawn(_drain, server, in_flight, cfg.SHUTDOWN_GRACE_SECONDS)
+
+    # gevent watches signals in its loop, so the handler runs at once even while the hub
+    # sleeps: eventlet's wake-up socket pair is not needed here.
+    gevent.signal_handler(signal.SIGTERM, on_sigterm)
+    server.start()
+    # Not serve_forever(): its stop() would kill the handlers after one second; _drain
+    # ends the process itself.
+    Event().wait()

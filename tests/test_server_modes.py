@@ -1,0 +1,148 @@
+"""The server entry point under each async mode it supports: eventlet (default) and gevent.
+
+A real `python -m liveqa.server` process per test, its mode set by LIVEQA_ASYNC_MODE.
+The SIGTERM drain under both modes is in test_server_drain.py.
+"""
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import uuid
+
+import pytest
+from realclients import StaffApi, http_session, socket_client
+from realserver import ROOT, server_logs, start_servers, wait_for
+
+pytestmark = pytest.mark.server
+
+MODES = ["eventlet", "gevent"]
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Return a function starting one seeded server in a mode; stop it after the test."""
+    started = []
+
+    def start(mode, **env):
+        servers, info = start_servers(tmp_path, env_extra={"LIVEQA_ASYNC_MODE": mode, **env})
+        started.extend(servers)
+        return servers[0], info
+
+    yield start
+    for server in started:
+        server.stop()
+    print(server_logs(started))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_websocket_client_receives_a_broadcast(serve, mode):
+    server, info = serve(mode)
+    moderator = StaffApi(server, info["moderator"])
+    client = socket_client(server, moderator.http)
+    changes = []
+    client.on("change", changes.append)
+    try:
+        joined = client.call(
+            "join", {"session_id": info["session_id"], "room": "moderators"}, timeout=15
+        )
+        assert joined["ok"] is True, joined
+        assert client.transport() == "websocket"
+        marker = uuid.uuid4().hex
+        response = http_session(server).post(
+            server.url(f"/api/v1/sessions/{info['session_id']}/questions"),
+            json={"text": f"پرسش آزمون حالت {marker}", "name": "شهروند"},
+            timeout=15,
+        )
+        assert response.status_code == 201, response.text
+        code = response.json()["question"]["tracking_code"]
+        # Staff rooms carry the new question itself; the moderator sees it arrive.
+        assert wait_for(
+            lambda: any((c.get("question") or {}).get("tracking_code") == code for c in changes)
+        ), changes
+    finally:
+        client.disconnect()
+
+
+def _handshake(server, extensions):
+    """Open a raw websocket to Socket.IO offering EXTENSIONS; return the response head."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{server.port}\r\nOrigin: {server.origin}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Extensions: {extensions}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request.encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+    return head.split(b"\r\n\r\n")[0].decode("latin-1")
+
+
+def test_gevent_declines_permessage_deflate(serve):
+    server, _ = serve("gevent")
+    head = _handshake(server, "permessage-deflate; client_max_window_bits")
+    assert head.startswith("HTTP/1.1 101"), head
+    assert "sec-websocket-extensions" not in head.lower(), head
+
+
+def _held_connections(port, count):
+    """Open COUNT connections that send nothing, so each holds one of the server's slots."""
+    return [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(count)]
+
+
+def _get(port):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    return sock
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_connections_beyond_the_cap_wait_for_a_free_slot(serve, mode):
+    server, _ = serve(mode, LIVEQA_MAX_CONNECTIONS="2")
+    held = _held_connections(server.port, 2)
+    waiting = _get(server.port)
+    try:
+        waiting.settimeout(1.5)
+        # Both slots are taken: the third connection is queued, not served.
+        with pytest.raises(TimeoutError):
+            waiting.recv(1)
+        held.pop().close()
+        waiting.settimeout(10)
+        assert waiting.recv(64).startswith(b"HTTP/1.1 "), "never served after a slot freed"
+    finally:
+        waiting.close()
+        for sock in held:
+            sock.close()
+
+
+def test_gevent_run_blocking_runs_in_another_os_thread_while_the_hub_runs():
+    # In a child process: gevent's hub and thread pool stay out of the test process.
+    code = (
+        "import threading, gevent\n"
+        "from liveqa.serve_gevent import run_blocking\n"
+        "ticks = []\n"
+        "def tick():\n"
+        "    while True:\n"
+        "        ticks.append(1); gevent.sleep(0.01)\n"
+        "gevent.spawn(tick)\n"
+        "gevent.sleep(0)\n"
+        "def work():\n"
+        "    import time; before = len(ticks); time.sleep(0.3)\n"
+        "    return threading.get_ident(), before\n"
+        "ident, before = run_blocking(work)\n"
+        "print(ident != threading.get_ident(), len(ticks) > before)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    # Another thread ran it, and the hub's greenlets ran meanwhile.
+    assert result.stdout.split() == ["True", "True"]
