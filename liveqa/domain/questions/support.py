@@ -8,7 +8,7 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, bindparam, case, func, select, update
+from sqlalchemy import Integer, String, bindparam, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -78,6 +78,13 @@ def _recent_from_address():
     )
 
 
+def _supportable():
+    """Return "status IN (…)" for the statuses a support may start from, values inline."""
+    # Inline, not an expanding IN: that is rendered again at every execution.
+    values = ", ".join(f"'{status.value}'" for status in sorted(VERBS[Verb.SUPPORT].starts))
+    return text(f"questions.status IN ({values})")
+
+
 def _insert(dialect):
     """Return INSERT … SELECT of one support, if the question takes supports, or nothing."""
     now = bindparam("b_now", type_=UTCDateTime)
@@ -88,7 +95,7 @@ def _insert(dialect):
         bindparam("b_address_hash", type_=String),
     ).where(
         QUESTIONS.c.id == bindparam("b_question_id", type_=Integer),
-        QUESTIONS.c.status.in_(sorted(VERBS[Verb.SUPPORT].starts)),
+        _supportable(),
     )
     columns = ["question_id", "client_id", "created_at", "address_hash"]
     # The unique constraint decides, not a prior SELECT: two taps at once both pass any
