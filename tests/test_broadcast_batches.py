@@ -288,7 +288,10 @@ def test_background_batches_deliver_every_seq_of_a_burst_once(background_app):
         time.sleep(0.05)
     sent = batches_so_far()
     assert sent and sent[-1]["to"] == start + 12
-    # Contiguous from the join on, each seq covered once, and the board ends up current.
-    assert [b["from"] for b in sent] == [start + 1] + [b["to"] + 1 for b in sent[:-1]]
+    # Contiguous from the join on, each seq covered once, and the board ends up current. The
+    # first batch may reach back before the join (the factory's approvals, still waiting for
+    # their interval): a client applies a batch whenever its range holds the next seq.
+    assert sent[0]["from"] <= start + 1
+    assert [b["from"] for b in sent[1:]] == [b["to"] + 1 for b in sent[:-1]]
     latest = {c["question_id"]: c["question"]["text"] for b in sent for c in b["changes"]}
     assert latest == {ids[0]: "متن 9", ids[1]: "متن 10", ids[2]: "متن 11"}

@@ -7,7 +7,7 @@ from liveqa.domain.text import ascii_digits
 from liveqa.extensions import db
 from liveqa.models import Question, QuestionStatus
 from liveqa.serializers import question_public, question_staff
-from tests.conftest import events, fresh, html, login_as
+from tests.conftest import changes, fresh, html, login_as
 
 S = QuestionStatus
 TEXT = "آب محله ما قطع است، لطفا با من تماس بگیرید ۰۹۱۲۳۴۵۶۷۸۹ یا کارت 6037991234567893"
@@ -115,9 +115,9 @@ def test_socket_payloads_to_public_rooms_are_masked(desk):
     verbs.approve_question(fresh(Question, question.id), moderator)
     db.session.commit()
 
-    [public] = events(clients["public"], "change")
-    [screen] = events(clients["screen"], "change")
-    [staff] = events(clients["moderators"], "change")
+    [public] = changes(clients["public"])
+    [screen] = changes(clients["screen"])
+    [staff] = changes(clients["moderators"])
     for payload in (public, screen):
         assert payload["question"]["id"] == question.id
         assert leaked(repr(payload)) == []

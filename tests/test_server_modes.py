@@ -42,7 +42,7 @@ def test_a_websocket_client_receives_a_broadcast(serve, mode):
     moderator = StaffApi(server, info["moderator"])
     client = socket_client(server, moderator.http)
     changes = []
-    client.on("change", changes.append)
+    client.on("changes", lambda batch: changes.extend(batch["changes"]))
     try:
         joined = client.call(
             "join", {"session_id": info["session_id"], "room": "moderators"}, timeout=15
