@@ -129,6 +129,28 @@ class Config:
     # Failed log-ins a minute for one user name from one address, before that pair is
     # refused (five times as many for one address in all). 0: no limit.
     LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
+    # Failed log-ins for one user name, from any address, before each further attempt at
+    # that name waits 1, 2, 4 ... seconds (at most LOGIN_DELAY_MAX_SECONDS). 0: no delay.
+    LOGIN_ACCOUNT_FREE_FAILURES = _env_int("LOGIN_ACCOUNT_FREE_FAILURES", 5)
+    LOGIN_DELAY_MAX_SECONDS = _env_int("LOGIN_DELAY_MAX_SECONDS", 300)
+    LOGIN_DELAY_FIRST_SECONDS = 1
+    # A user name's failures are forgotten this long after its first one.
+    LOGIN_FAILURE_WINDOW_SECONDS = 3600
+    # Where those per-account counts live, shared by every server process: a Redis URL,
+    # or memory:// (this process only). Unset: the Redis message queue, else memory://.
+    LOGIN_THROTTLE_URL = _env("LOGIN_THROTTLE_URL") or (
+        SOCKETIO_MESSAGE_QUEUE
+        if (SOCKETIO_MESSAGE_QUEUE or "").startswith(("redis://", "rediss://", "unix://"))
+        else "memory://"
+    )
+    # Roles (names from liveqa/domain/permissions.py) whose accounts must use a second
+    # factor (TOTP): after the password they can only enrol until they have.
+    TOTP_REQUIRED_ROLES = _env_list("TOTP_REQUIRED_ROLES", ())
+    # Fernet keys encrypting TOTP secrets at rest, newest first (older ones still decrypt,
+    # for rotation). Unset: one key derived from SECRET_KEY.
+    TOTP_KEYS = _env_list("TOTP_KEYS", ())
+    # The issuer name authenticator apps show beside the account.
+    TOTP_ISSUER = _env("TOTP_ISSUER", "LiveQA")
     SUPPORT_TALLY_INTERVAL = 1.0
     # Seconds between each process's checks that its staff sockets' sessions still hold.
     STAFF_SESSION_CHECK_SECONDS = 0.25
@@ -181,6 +203,10 @@ class TestConfig(Config):
     SUBMIT_RATE_PER_MINUTE = 0
     TRACKING_FAILURES_PER_MINUTE = 0
     LOGIN_FAILURES_PER_MINUTE = 0
+    LOGIN_ACCOUNT_FREE_FAILURES = 0
+    LOGIN_THROTTLE_URL = "memory://"
+    TOTP_REQUIRED_ROLES: list = []
+    TOTP_KEYS: list = []
     SNAPSHOT_CACHE_SECONDS = 0.0
     # No background checker per test app: tests run SessionWatch.check() themselves.
     STAFF_SESSION_CHECK_SECONDS = 0.0
@@ -203,6 +229,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_PATH = "/"
     REMEMBER_COOKIE_NAME = "__Host-remember_token" if SESSION_COOKIE_SECURE else "remember_token"
     REMEMBER_COOKIE_PATH = "/"
+    # Administrators can change everything: a stolen password alone must not be enough.
+    TOTP_REQUIRED_ROLES = _env_list("TOTP_REQUIRED_ROLES", ("admin",))
 
     @classmethod
     def validate(cls, host=None):

@@ -14,6 +14,7 @@ from liveqa.demo.seed import DemoSeeder
 from liveqa.domain.accounts import change_password, create_user, deactivate_user, find_user
 from liveqa.domain.errors import DomainError
 from liveqa.domain.permissions import needs_official_profile
+from liveqa.domain.second_factor import reset_second_factor
 from liveqa.domain.validation import optional_text, required_text
 from liveqa.extensions import db
 from liveqa.i18n import format_date
@@ -199,9 +200,24 @@ def set_password_command(username, password) -> None:
     )
 
 
+@click.command("reset-second-factor")
+@click.argument("username")
+@with_appcontext
+def reset_second_factor_command(username) -> None:
+    """Turn a staff account's second factor off (a lost phone) and end its sessions."""
+    _on_user(username, reset_second_factor)
+    click.echo(
+        _(
+            "Turned off the second factor of %(username)s; they set it up again at next log-in.",
+            username=username,
+        )
+    )
+
+
 def init_app(app) -> None:
     """Register the commands on APP's `flask` command line."""
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(deactivate_user_command)
     app.cli.add_command(set_password_command)
+    app.cli.add_command(reset_second_factor_command)
