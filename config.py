@@ -180,6 +180,28 @@ class Config:
     # Sockets one client address may hold open on one process; 0: no cap. High enough for
     # a mobile carrier's CGNAT address shared by many phones (docs/security.md).
     SOCKETS_PER_ADDRESS = _env_int("SOCKETS_PER_ADDRESS", 256)
+    # Failed log-ins for one user name, from any address, before each further attempt at
+    # that name waits 1, 2, 4 ... seconds (at most LOGIN_DELAY_MAX_SECONDS). 0: no delay.
+    LOGIN_ACCOUNT_FREE_FAILURES = _env_int("LOGIN_ACCOUNT_FREE_FAILURES", 5)
+    LOGIN_DELAY_MAX_SECONDS = _env_int("LOGIN_DELAY_MAX_SECONDS", 300)
+    LOGIN_DELAY_FIRST_SECONDS = 1
+    # A user name's failures are forgotten this long after its first one.
+    LOGIN_FAILURE_WINDOW_SECONDS = 3600
+    # Where those per-account counts live, shared by every server process: a Redis URL,
+    # or memory:// (this process only). Unset: the Redis message queue, else memory://.
+    LOGIN_THROTTLE_URL = _env("LOGIN_THROTTLE_URL") or (
+        SOCKETIO_MESSAGE_QUEUE
+        if (SOCKETIO_MESSAGE_QUEUE or "").startswith(("redis://", "rediss://", "unix://"))
+        else "memory://"
+    )
+    # Roles (names from liveqa/domain/permissions.py) whose accounts must use a second
+    # factor (TOTP): after the password they can only enrol until they have.
+    TOTP_REQUIRED_ROLES = _env_list("TOTP_REQUIRED_ROLES", ())
+    # Fernet keys encrypting TOTP secrets at rest, newest first (older ones still decrypt,
+    # for rotation). Unset: one key derived from SECRET_KEY.
+    TOTP_KEYS = _env_list("TOTP_KEYS", ())
+    # The issuer name authenticator apps show beside the account.
+    TOTP_ISSUER = _env("TOTP_ISSUER", "LiveQA")
     SUPPORT_TALLY_INTERVAL = 1.0
     # Milliseconds over which a session's changes are gathered into one `changes` event
     # (the first after a quiet spell goes at once); 0 sends each transaction's at commit.
@@ -268,6 +290,10 @@ class TestConfig(Config):
     ADDRESS_LIMITS_ENABLED = False
     TRACKING_FAILURES_PER_MINUTE = 0
     LOGIN_FAILURES_PER_MINUTE = 0
+    LOGIN_ACCOUNT_FREE_FAILURES = 0
+    LOGIN_THROTTLE_URL = "memory://"
+    TOTP_REQUIRED_ROLES: list = []
+    TOTP_KEYS: list = []
     SNAPSHOT_CACHE_SECONDS = 0.0
     # No background checker per test app: tests run SessionWatch.check() themselves.
     STAFF_SESSION_CHECK_SECONDS = 0.0
@@ -294,6 +320,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_PATH = "/"
     PHONE_KEYS = _env_list("PHONE_KEYS", [])
     PHONE_HASH_KEY = _env("PHONE_HASH_KEY")
+    # Administrators can change everything: a stolen password alone must not be enough.
+    TOTP_REQUIRED_ROLES = _env_list("TOTP_REQUIRED_ROLES", ("admin",))
 
     @classmethod
     def validate(cls, host=None):

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, Signer
 
-from liveqa.errors import is_api_request, json_error
+from liveqa.domain.second_factor import must_enrol, required_roles
+from liveqa.errors import audit_refusal, is_api_request, json_error
 from liveqa.extensions import db, login_manager
 from liveqa.models import User
 
@@ -42,10 +43,11 @@ def permission_required(allowed):
                 return redirect(url_for("pages.public.login", next=request.full_path))
             if not allowed(current_user):
                 if is_api_request():
+                    audit_refusal("forbidden")
                     return json_error(
                         403, "forbidden", _("Your role may not do this."), role=current_user.role
                     )
-                abort(403)
+                abort(403)  # the error handler records the refusal
             return view(*args, **kwargs)
 
         return wrapper
@@ -96,8 +98,51 @@ def set_client_cookie(response):
     return response
 
 
+# What a staff member who must still set up a second factor may reach: enrolment, log-in
+# and log-out, who-am-I, static files and the health checks; of the API, all but the staff
+# endpoints (the public ones are open to anyone anyway).
+ENROLMENT_ENDPOINTS = frozenset(
+    {
+        "pages.account.second_factor",
+        "pages.account.start_second_factor",
+        "pages.account.confirm_second_factor",
+        "pages.public.login",
+        "pages.public.login_code",
+        "pages.public.logout",
+        "pages.health.healthz",
+        "pages.health.readyz",
+        "static",
+    }
+)
+STAFF_API_BLUEPRINT = "api.staff"
+
+
+def _gated() -> bool:
+    if is_api_request():
+        return request.blueprint == STAFF_API_BLUEPRINT
+    return request.endpoint not in ENROLMENT_ENDPOINTS
+
+
+def enrolment_gate():
+    """Send a staff member whose role needs a second factor, and who has none, to enrol."""
+    if not _gated() or not current_user.is_authenticated or not must_enrol(current_user):
+        return None
+    if is_api_request():
+        return json_error(
+            403,
+            "totp_enrolment_required",
+            _("Set up your second factor (an authenticator app) first."),
+        )
+    return redirect(url_for("pages.account.second_factor"))
+
+
 def init_app(app) -> None:
-    """Register the staff user loader and the browser-identity cookie hook."""
+    """Register the staff user loader, the second-factor gate and the browser-identity hook."""
+    try:
+        required_roles(app)
+    except ValueError as error:
+        raise RuntimeError(f"LIVEQA_TOTP_REQUIRED_ROLES: {error}") from None
     login_manager.user_loader(_load_user)
     login_manager.login_view = "pages.public.login"
+    app.before_request(enrolment_gate)
     app.after_request(set_client_cookie)

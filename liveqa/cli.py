@@ -15,6 +15,7 @@ from liveqa.domain.accounts import change_password, create_user, deactivate_user
 from liveqa.domain.errors import DomainError
 from liveqa.domain.permissions import needs_official_profile
 from liveqa.domain.phones import erase_phones, rotate_phone_keys
+from liveqa.domain.second_factor import reset_second_factor
 from liveqa.domain.validation import optional_text, required_text
 from liveqa.extensions import db
 from liveqa.i18n import format_date
@@ -231,6 +232,20 @@ def erase_phones_command(days) -> None:
     )
 
 
+@click.command("reset-second-factor")
+@click.argument("username")
+@with_appcontext
+def reset_second_factor_command(username) -> None:
+    """Turn a staff account's second factor off (a lost phone) and end its sessions."""
+    _on_user(username, reset_second_factor)
+    click.echo(
+        _(
+            "Turned off the second factor of %(username)s; they set it up again at next log-in.",
+            username=username,
+        )
+    )
+
+
 def init_app(app) -> None:
     """Register the commands on APP's `flask` command line."""
     app.cli.add_command(seed_demo_command)
@@ -239,3 +254,4 @@ def init_app(app) -> None:
     app.cli.add_command(set_password_command)
     app.cli.add_command(rotate_phone_key_command)
     app.cli.add_command(erase_phones_command)
+    app.cli.add_command(reset_second_factor_command)

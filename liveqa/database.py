@@ -60,10 +60,35 @@ def configure_engine(engine, lock_wait_seconds: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if _reads_only.get():
+        reader = _reads_only.get()
+        connection.info[READER_KEY] = reader
+        if reader:
             connection.exec_driver_sql("BEGIN")
         else:
             begin_immediate(connection, lock_wait_seconds)
+
+
+READER_KEY = "liveqa_reader"
+
+
+def leave_reading(session) -> None:
+    """End SESSION's transaction if it began as a SQLite reader, so writes start as a writer."""
+    # A reader that then writes must upgrade its lock, which SQLite refuses at once (no
+    # busy wait here) when another writer holds it or committed since the read began.
+    # A reader has nothing to lose: the next statement begins with BEGIN IMMEDIATE.
+    session = session() if callable(session) else session  # a scoped_session gives its own
+    if session.in_transaction() and session.connection().info.get(READER_KEY):
+        session.rollback()
+
+
+@contextmanager
+def writing():
+    """Start the transactions begun inside as writers, even in a request that only reads."""
+    token = _reads_only.set(False)
+    try:
+        yield
+    finally:
+        _reads_only.reset(token)
 
 
 @contextmanager

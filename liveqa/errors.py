@@ -4,6 +4,7 @@ import logging
 
 from flask import g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import (
     DBAPIError,
@@ -15,7 +16,8 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from liveqa.database import DatabaseBusy
+from liveqa.database import DatabaseBusy, writing
+from liveqa.domain import audit
 from liveqa.domain.errors import DomainError, RateLimited
 from liveqa.extensions import db, login_manager
 
@@ -50,12 +52,37 @@ def json_error(status: int, code: str, message: str, **extra):
     return response
 
 
+def audit_refusal(code: str, **facts) -> None:
+    """Record (and commit) that the logged-in staff member was refused this request."""
+    # Only staff: an anonymous visitor's refusals would let anyone fill the audit table.
+    if not current_user.is_authenticated:
+        return
+    try:
+        db.session.rollback()
+        # A writer even in a GET: on SQLite a reader cannot take the write lock later.
+        with writing():
+            audit.record_account_event(
+                current_user._get_current_object(),
+                audit.DENIED,
+                code=code,
+                method=request.method,
+                path=request.path[:200],
+                **facts,
+            )
+            db.session.commit()
+    except (SQLAlchemyError, DatabaseBusy):
+        log.warning("could not record a refusal", exc_info=True)
+        db.session.rollback()
+
+
 def _respond(status: int, code: str, message: str, **extra):
     try:
         db.session.rollback()
     except SQLAlchemyError:
         # The database is out of reach: there is nothing to roll back, answer anyway.
         log.warning("rollback failed", exc_info=True)
+    if status == 403:
+        audit_refusal(code)
     if is_api_request():
         return json_error(status, code, message, **extra)
     return (

@@ -9,12 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from liveqa import rooms
-from liveqa.database import DatabaseBusy, reading_only
+from liveqa.database import DatabaseBusy, reading_only, writing
+from liveqa.domain import audit
 from liveqa.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from liveqa.domain.permissions import can_follow_official, can_use_desk, is_official
 from liveqa.domain.questions import find_tracked_question
+from liveqa.domain.second_factor import must_enrol
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Official, User
 from liveqa.serializers import question_tracking
@@ -124,7 +127,34 @@ def _staff_user(state: SocketState) -> User:
     user = db.session.get(User, state.user_id) if state.user_id is not None else None
     if _session_ended(user, state):
         raise Forbidden(_("Please log in."), code="login_required")
+    if must_enrol(user):
+        raise Forbidden(
+            _("Set up your second factor (an authenticator app) first."),
+            code="totp_enrolment_required",
+        )
     return user
+
+
+def _audit_refused_join(state: SocketState, kind, session_id: int, error: Forbidden) -> None:
+    """Record (and commit) that a staff socket was refused a room."""
+    if state.user_id is None:
+        return  # a citizen's socket: refusals by anyone would fill the audit table
+    db.session.rollback()
+    try:
+        with writing():
+            audit.record_account_event(
+                db.session.get(User, state.user_id),
+                audit.DENIED,
+                code=error.code,
+                event="join",
+                room=kind,
+                session_id=session_id,
+            )
+            db.session.commit()
+    except (SQLAlchemyError, DatabaseBusy):
+        # The refusal stands whether or not its record could be written.
+        log.warning("could not record a refused join", exc_info=True)
+        db.session.rollback()
 
 
 def _room_for(state: SocketState, kind: str, session_id: int, data: dict) -> str:
@@ -186,7 +216,11 @@ def on_join(data=None):
         raise ValidationError(_("Unknown room."), code="unknown_room", field="room")
     if db.session.get(LiveSession, session_id) is None:
         raise NotFound(_("No such session."), code="unknown_session")
-    room = _room_for(state, kind, session_id, data)
+    try:
+        room = _room_for(state, kind, session_id, data)
+    except Forbidden as error:
+        _audit_refused_join(state, kind, session_id, error)
+        raise
     if room not in state.rooms and len(state.rooms) >= MAX_ROOMS_PER_SOCKET:
         raise ValidationError(_("Too many rooms on one connection."), code="too_many_rooms")
     # Join before reading seq: every change numbered after the ack reaches this socket.

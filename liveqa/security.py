@@ -22,8 +22,10 @@ _POLICY = (
 # The big screen is the one page a hall's own site may show in a frame.
 EMBEDDABLE_PREFIX = "/screen/"
 # Staff pages carry names, phone numbers and tokens: never kept by a browser or a proxy.
-STAFF_BLUEPRINTS = frozenset({"pages.staff"})
-STAFF_ENDPOINTS = frozenset({"pages.public.login", "pages.public.logout"})
+STAFF_BLUEPRINTS = frozenset({"pages.staff", "pages.account"})
+STAFF_ENDPOINTS = frozenset(
+    {"pages.public.login", "pages.public.login_code", "pages.public.logout"}
+)
 
 
 def frame_ancestors() -> str:

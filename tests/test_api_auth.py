@@ -18,6 +18,8 @@ def test_login_then_me_then_logout(client, factory):
         "display_name": "Sara",
         "role": "moderator",
         "official": None,
+        "totp_enabled": False,
+        "totp_enrolment_required": False,
     }
     assert client.get("/api/v1/me").get_json()["user"]["id"] == user.id
     assert client.post("/api/v1/auth/logout").get_json() == {"user": None}

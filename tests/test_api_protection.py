@@ -128,7 +128,7 @@ def test_garbage_never_gets_a_500(app, client, factory, kind):
     question = factory.question(live, S.ON_AIR)
     assert login(client, admin.username).status_code == 200
     endpoints = _post_endpoints(app)
-    assert len(endpoints) == 19
+    assert len(endpoints) == 21
     failures = []
     for rule in endpoints:
         path = rule.replace("<int:session_id>", str(live.id)).replace(
@@ -168,6 +168,8 @@ def _csrf_token(application, client) -> str:
 STATE_CHANGING = [
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/auth/totp/start"),
+    ("POST", "/api/v1/auth/totp/confirm"),
     ("POST", "/api/v1/sessions/<int:session_id>/questions"),
     ("POST", "/api/v1/questions/<int:question_id>/support"),
     ("POST", "/api/v1/questions/<int:question_id>/approve"),
@@ -188,7 +190,10 @@ STATE_CHANGING = [
     ("POST", "/"),
     ("POST", "/support/<int:question_id>"),
     ("POST", "/login"),
+    ("POST", "/login/code"),
     ("POST", "/logout"),
+    ("POST", "/account/second-factor/start"),
+    ("POST", "/account/second-factor"),
 ]
 # A body that would do something at each kind of endpoint, were the token there.
 FORM = {"text": "پرسش بدون توکن", "username": "root", "password": PASSWORD, "reason": "off_topic"}

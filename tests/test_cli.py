@@ -313,7 +313,7 @@ def test_create_user_prompts_for_the_password_twice(cli):
     ("args", "message"),
     [
         (["taken", "--role", "admin", "--password", "long-enough-pw"], "taken"),
-        (["newname", "--role", "admin", "--password", "short"], "at least 10 characters"),
+        (["newname", "--role", "admin", "--password", "short"], "at least 12 characters"),
     ],
 )
 def test_create_user_refuses_with_a_clear_message(cli, factory, args, message):

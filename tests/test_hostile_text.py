@@ -111,6 +111,14 @@ def _dump() -> dict:
     return rows
 
 
+def _state(rows: dict) -> dict:
+    """Return ROWS less the account events' audit rows, which log-ins write whatever comes."""
+    # A checked log-in is audited even when refused (a wrong password); every socket here
+    # logs in first. Their rows are still checked for storable text below.
+    audit = [row for row in rows["audit_records"] if not row.action.startswith("auth.")]
+    return rows | {"audit_records": audit}
+
+
 class World:
     """An app with a live session, staff and citizen clients, and fresh questions on demand."""
 
@@ -324,7 +332,7 @@ def test_every_field_takes_the_corpus_without_a_server_error(app, factory, targe
         after = _dump()
         try:
             if _refused(outcome):
-                assert after == before, "a refused request changed stored rows"
+                assert _state(after) == _state(before), "a refused request changed stored rows"
             for table, rows in after.items():
                 for row in rows:
                     for text in _strings(tuple(row)):

@@ -24,10 +24,13 @@ UNGUARDED = {
     "start_login": "log_in",
     "login_succeeded": "log_in",
     "authenticate": "log_in",
+    "start_account_attempt": "log_in",
+    "give_back_attempt": "log_in",
+    "clear_account": "log_in",
     "check_submit_rate": "submit_from",
     "submit_question": "submit_from",
 }
-LIMITER_MODULES = ("liveqa.domain.limits", "liveqa.ratelimit")
+LIMITER_MODULES = ("liveqa.domain.limits", "liveqa.domain.login_delay", "liveqa.ratelimit")
 
 
 def _rel(path: Path) -> str:

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from liveqa import broadcast
+from liveqa.domain import accounts
 from liveqa.extensions import db, socketio
 from liveqa.models import QuestionStatus, SessionStatus
 from tests.conftest import ON_POSTGRES, PASSWORD, login
@@ -39,16 +40,43 @@ def seeded(factory):
     return ids
 
 
-def test_reads_and_logins_go_on_while_another_process_writes(client, seeded, writer_elsewhere):
+def test_reads_go_on_while_another_process_writes(client, seeded, writer_elsewhere):
     session_id, _question_id, username = seeded
+    # A log-in writes its audit row, so it comes before the lock is taken elsewhere.
+    assert login(client, username).status_code == 200
     writer_elsewhere["hold"]()
     # Each of these would wait out SQLITE_LOCK_WAIT_SECONDS and answer 503 as a writer.
     assert client.get(f"/api/v1/sessions/{session_id}/snapshot").status_code == 200
     assert client.get("/").status_code == 200
-    assert login(client, username).status_code == 200
     assert client.get(f"/api/v1/sessions/{session_id}/queue").status_code == 200
+
+
+def test_a_log_in_hashes_as_a_reader_then_writes_its_audit_row(
+    client, seeded, writer_elsewhere, monkeypatch
+):
+    _session_id, _question_id, username = seeded
+    held_while_hashing = []
+
+    def verify(hashed, password):
+        # Another process writes while this log-in's password is being checked: the log-in
+        # holds no lock then, and its audit row does not trip over the newer data after.
+        writer_elsewhere["hold"]()
+        held_while_hashing.append(True)
+        writer_elsewhere["connection"].execute("UPDATE editions SET title = 'changed'")
+        writer_elsewhere["connection"].execute("COMMIT")
+        return real_verify(hashed, password)
+
+    real_verify = accounts._hasher.verify
+
+    class Hasher:
+        pass
+
+    hasher = Hasher()
+    hasher.verify, hasher.hash = verify, accounts._hasher.hash
+    monkeypatch.setattr(accounts, "_hasher", hasher)
     form = {"username": username, "password": PASSWORD}
     assert client.post("/login", data=form).status_code == 303
+    assert held_while_hashing == [True]
 
 
 def test_writes_wait_for_the_lock_and_then_give_up_with_503(app, client, seeded, writer_elsewhere):

@@ -230,9 +230,10 @@ def test_a_socket_whose_session_ended_may_not_join_staff_rooms(app, factory, mod
         .where(User.id == moderator.id)
         .values(session_generation=User.session_generation + 1)
     )
+    session_id = live.id  # read now: after idle() it would start a writing transaction
     idle()
 
-    ack = sock.emit("join", {"session_id": live.id, "room": "moderators"}, callback=True)
+    ack = sock.emit("join", {"session_id": session_id, "room": "moderators"}, callback=True)
 
     assert ack["ok"] is False
     assert ack["error"]["code"] == "login_required"

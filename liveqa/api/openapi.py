@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of /api/v1, built as a plain dict."""
 
+from liveqa.api.openapi_accounts import account_paths
 from liveqa.api.openapi_paths import paths
 from liveqa.api.openapi_schemas import responses, schemas
 
@@ -28,7 +29,7 @@ def spec() -> dict:
             {"name": "meta"},
         ],
         "security": [],
-        "paths": paths(),
+        "paths": paths() | account_paths(),
         "components": {
             "schemas": schemas(),
             "responses": responses(),

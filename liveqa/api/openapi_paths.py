@@ -252,39 +252,6 @@ def replayed(tracking: dict) -> dict:
     }
 
 
-def _account_paths() -> dict:
-    return {
-        "/auth/login": {
-            "post": _op(
-                "login",
-                "accounts",
-                record({"user": ref("User")}),
-                request=body({"username": STRING, "password": STRING}, ("username", "password")),
-                errors=("401", "422", "429", *WRITE_ERRORS),
-                security=PUBLIC_WRITE,
-            )
-        },
-        "/auth/logout": {
-            "post": _op(
-                "logout",
-                "accounts",
-                record({"user": {"type": "null"}}),
-                errors=WRITE_ERRORS,
-                security=PUBLIC_WRITE,
-            )
-        },
-        "/me": {
-            "get": _op(
-                "getMe",
-                "accounts",
-                record({"user": ref("User")}),
-                errors=("401",),
-                security=STAFF,
-            )
-        },
-    }
-
-
 def _staff_paths() -> dict:
     optional_id = nullable(ID)
     tracking = record({"question": ref("QuestionTracking")})
@@ -390,4 +357,4 @@ def _staff_paths() -> dict:
 
 def paths() -> dict:
     """Return every operation of /api/v1, by path template."""
-    return _public_paths() | _account_paths() | _staff_paths()
+    return _public_paths() | _staff_paths()

@@ -231,6 +231,17 @@ USER = {
     "display_name": STRING,
     "role": enum(Role),
     "official": nullable(ref("Official")),
+    "totp_enabled": {"type": "boolean", "description": "Log-in asks this account for a code."},
+    "totp_enrolment_required": {
+        "type": "boolean",
+        "description": "This role must use a second factor and has none: every other "
+        "staff request answers 403 totp_enrolment_required until it is set up.",
+    },
+}
+TOTP_ENROLMENT = {
+    "secret": STRING | {"description": "Base32, for typing into an app by hand."},
+    "uri": STRING | {"description": "The otpauth:// URI the QR code holds."},
+    "qr": STRING | {"description": "The QR code as an SVG data: URI, for an <img>."},
 }
 ERROR_DETAIL = {
     "code": STRING | {"description": "Machine-readable, e.g. stale, required."},
@@ -259,14 +270,17 @@ def schemas() -> dict:
         "PublicSnapshot": record(PUBLIC_SNAPSHOT),
         "StaffSnapshot": record(STAFF_SNAPSHOT),
         "User": record(USER),
+        "TotpEnrolment": record(TOTP_ENROLMENT),
     }
 
 
 ERRORS = {
     "400": "Malformed JSON or a non-object body (invalid_json), or a missing CSRF token "
     "(csrf_failed).",
-    "401": "Not logged in.",
-    "403": "The logged-in role may not do this.",
+    "401": "Not logged in; or a log-in refused: invalid_credentials, otp_required (the "
+    "account has a second factor: send `otp` too), invalid_otp.",
+    "403": "The logged-in role may not do this (forbidden), or it must set up a second factor "
+    "first (totp_enrolment_required).",
     "404": "No such session or question.",
     "409": "Conflicts with the current state: invalid_transition, stale, already_supported, "
     "another_on_air, ...",
@@ -274,7 +288,8 @@ ERRORS = {
     "415": "The body is not JSON.",
     "422": "A field is missing or not valid; `field` names it.",
     "429": "Too many requests of this kind lately: submissions from this browser, wrong "
-    "tracking codes from this address, failed log-ins, or submissions, supports or tracking "
+    "tracking codes from this address, failed log-ins (from this address, or at this "
+    "account from any address: login_delayed), or submissions, supports or tracking "
     "lookups from this address (its ceiling; code rate_limited, details.retry_after).",
     "503": "The database is busy (busy, SQLite only) or out of reach (unavailable); try again "
     "after Retry-After seconds.",

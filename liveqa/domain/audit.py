@@ -1,4 +1,4 @@
-"""Audit records for staff actions."""
+"""Audit records for staff actions, log-ins and refusals."""
 
 from liveqa.domain.privacy import mask_numbers
 from liveqa.extensions import db
@@ -53,3 +53,18 @@ def record_audit(
     )
     db.session.add(record)
     return record
+
+
+# Account events. A failed log-in keeps the user name as typed (an unknown one too, with
+# no actor), never the password.
+LOGIN = "auth.login"
+LOGIN_FAILED = "auth.login_failed"
+LOGOUT = "auth.logout"
+DENIED = "auth.denied"
+SECOND_FACTOR_ON = "auth.totp_enabled"
+SECOND_FACTOR_RESET = "auth.totp_reset"
+
+
+def record_account_event(actor: User | None, action: str, **facts) -> AuditRecord:
+    """Add an audit row for an account event (ACTION) with FACTS (no password, ever)."""
+    return record_audit(actor, action, after={k: v for k, v in facts.items() if v is not None})

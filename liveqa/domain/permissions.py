@@ -265,3 +265,20 @@ def page_access(user) -> dict:
         "is_official": is_official(user),
         "can_triage": can_triage(user),
     }
+
+
+# --- Second factor -------------------------------------------------------------------
+
+
+def roles_named(names) -> frozenset[Role]:
+    """Return the roles NAMES (configuration strings) list; raise ValueError on an unknown one."""
+    known = {role.value: role for role in STAFF}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"unknown role(s) {', '.join(map(repr, unknown))}; known: {sorted(known)}")
+    return frozenset(known[name] for name in names)
+
+
+def must_use_second_factor(user, required_roles: frozenset[Role]) -> bool:
+    """Return whether USER's role is one that REQUIRED_ROLES makes use a second factor."""
+    return is_staff(user) and user.role in required_roles

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,8 +30,18 @@ class User(db.Model):
         Integer, default=0, server_default=sql_text("0")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The TOTP secret, encrypted (liveqa/domain/totp.py): set when enrolment starts,
+    # in use once a code has confirmed it (totp_enabled).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled: Mapped[bool] = mapped_column(default=False, server_default=sql_text("false"))
+    # The time step of the last code accepted: a code is good once, never replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     official: Mapped[Official | None] = relationship(back_populates="user")
+
+    __table_args__ = (
+        CheckConstraint("NOT totp_enabled OR totp_secret IS NOT NULL", name="totp_has_secret"),
+    )
 
     # Flask-Login's protocol, written out so the model needs no mixin import.
     @property

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from flask import Blueprint, current_app, request
 
 from liveqa.i18n import LOCALE_COOKIE
-from liveqa.pages import health, public, staff
+from liveqa.pages import account, health, public, staff
 
 
 def _remember_language(response):
@@ -28,6 +28,6 @@ def init_app(app) -> None:
     app.add_template_filter(parse_iso, "isodate")
     app.after_request(_remember_language)
     pages = Blueprint("pages", __name__)
-    for routes in (public, staff, health):
+    for routes in (public, staff, account, health):
         pages.register_blueprint(routes.bp)
     app.register_blueprint(pages)

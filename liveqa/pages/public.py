@@ -1,15 +1,22 @@
 """Public pages: the citizen page, question tracking, the big screen, staff login."""
 
+import time
 import uuid
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from liveqa.auth import client_id
-from liveqa.domain.accounts import log_in, log_out
+from liveqa.domain.accounts import (
+    OTP_REQUIRED,
+    log_in,
+    log_in_with_code,
+    log_out,
+    pending_log_in,
+)
 from liveqa.domain.board import (
     ORDERS,
     WAITING,
@@ -18,7 +25,7 @@ from liveqa.domain.board import (
     board_questions,
     supported_by,
 )
-from liveqa.domain.errors import DomainError, NotFound
+from liveqa.domain.errors import DomainError, NotFound, RateLimited
 from liveqa.domain.lifecycle import accepts_questions
 from liveqa.domain.permissions import home_page
 from liveqa.domain.questions import find_tracked_question, submit_from, support_question
@@ -208,6 +215,32 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
+# The page remembers, in the signed session cookie, whose password was right while it
+# asks for the code; not for longer than this.
+PENDING_KEY = "liveqa_pending_login"
+PENDING_SECONDS = 300
+
+
+def _login_form(next_url, username="", error=None, status=200, step="password"):
+    page = render_template(
+        "login.html", next_url=next_url, username=username, error=error, step=step
+    )
+    return page, status
+
+
+def _delayed(error: RateLimited, next_url, username="", step="password"):
+    """Show the form again with how long to wait (429 and Retry-After)."""
+    db.session.rollback()
+    page, status = _login_form(next_url, username, str(error.message), 429, step)
+    return page, status, {"Retry-After": str(error.details.get("retry_after", 60))}
+
+
+def _enter(user, next_url):
+    session.pop(PENDING_KEY, None)
+    login_user(user)
+    return redirect(next_url or home_page(user), 303)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the staff login form and log staff in."""
@@ -215,18 +248,45 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(next_url or home_page(current_user))
-        return render_template("login.html", next_url=next_url, username="", error=None)
+        return _login_form(next_url)
     username = request.form.get("username", "")
-    user = log_in(username, request.form.get("password", ""), request.remote_addr or "")
-    if user is None:
-        db.session.rollback()
+    try:
+        attempt = log_in(username, request.form.get("password", ""), request.remote_addr or "")
+    except RateLimited as error:
+        return _delayed(error, next_url, username)
+    # Every checked attempt, failed ones too, leaves its audit row.
+    db.session.commit()
+    if attempt.refusal == OTP_REQUIRED:
+        session[PENDING_KEY] = {
+            "user": attempt.user.get_id(),
+            "until": time.time() + PENDING_SECONDS,
+        }
+        return _login_form(next_url, username, step="code")
+    if attempt.refusal is not None:
         error = _("The user name or password is not correct.")
-        return (
-            render_template("login.html", next_url=next_url, username=username, error=error),
-            401,
-        )
-    login_user(user)
-    return redirect(next_url or home_page(user), 303)
+        return _login_form(next_url, username, error, 401)
+    return _enter(attempt.user, next_url)
+
+
+@bp.post("/login/code")
+def login_code():
+    """Finish a log-in with the code from the staff member's authenticator app."""
+    next_url = _safe_next(request.values.get("next"))
+    pending = session.get(PENDING_KEY) or {}
+    user = pending_log_in(str(pending.get("user", "")))
+    if user is None or pending.get("until", 0) < time.time():
+        session.pop(PENDING_KEY, None)
+        error = _("Log in again: the time to enter the code ran out.")
+        return _login_form(next_url, error=error, status=401)
+    try:
+        attempt = log_in_with_code(user, request.form.get("otp", ""), request.remote_addr or "")
+    except RateLimited as error:
+        return _delayed(error, next_url, user.username, step="code")
+    db.session.commit()
+    if attempt.refusal is not None:
+        error = _("This code is not correct or was already used.")
+        return _login_form(next_url, user.username, error, 401, step="code")
+    return _enter(attempt.user, next_url)
 
 
 @bp.post("/logout")
