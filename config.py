@@ -37,6 +37,25 @@ def _env_int(name, default):
 
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+# Public, for development and tests only: production refuses both (ProductionConfig.validate).
+DEV_PHONE_KEY = (
+    "ZGV2LW9ubHktcGhvbmUta2V5LU5PVC1TRUNSRVQhISE="  # b"dev-only-phone-key-NOT-SECRET!!!"
+)
+DEV_PHONE_HASH_KEY = "dev-only-phone-hash-key-NOT-SECRET"
+
+
+def phone_key_problem(key: str) -> str | None:
+    """Return why KEY cannot be a phone encryption key (a Fernet key), or None."""
+    import base64
+    import binascii
+
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return "not URL-safe base64"
+    if len(raw) != 32:
+        return "not 32 bytes once decoded"
+    return None
 
 
 def is_loopback(host: str) -> bool:
@@ -118,12 +137,28 @@ class Config:
     # eventlet's default is 1,024 simultaneous connections; a city's session needs more.
     SERVER_MAX_CONNECTIONS = _env_int("MAX_CONNECTIONS", 10_000)
     SERVER_LISTEN_BACKLOG = _env_int("LISTEN_BACKLOG", 2048)
+    # permessage-deflate costs each socket its zlib streams and each message a compression;
+    # live events are small. Refused unless this is 1 (liveqa/websocket_transport.py).
+    WEBSOCKET_DEFLATE = _env("WEBSOCKET_DEFLATE", "0") == "1"
+    # Under eventlet, write each broadcast's frame straight to idle websocket sockets
+    # instead of queueing it for each one's writer (liveqa/websocket_transport.py).
+    DIRECT_FANOUT = _env("DIRECT_FANOUT", "1") == "1"
     # Seconds a server told to stop (SIGTERM) waits for the HTTP requests it is answering.
     SHUTDOWN_GRACE_SECONDS = float(_env("SHUTDOWN_GRACE_SECONDS", "10"))
     # Seconds a SQLite transaction may wait, cooperatively, for the write lock.
     SQLITE_LOCK_WAIT_SECONDS = float(_env("SQLITE_LOCK_WAIT_SECONDS", "10"))
     # Public question submissions per browser per minute; 0 disables the limit.
     SUBMIT_RATE_PER_MINUTE = _env_int("SUBMIT_RATE_PER_MINUTE", 10)
+    # Per-address ceilings on public submits, supports and tracking lookups (Flask-Limiter
+    # syntax, "N per M seconds; ..."), beside the per-browser limits: high, because carriers
+    # put many phones behind one address (docs/security.md). "" leaves one endpoint free.
+    ADDRESS_LIMITS_ENABLED = _env("ADDRESS_LIMITS_ENABLED", "1") == "1"
+    ADDRESS_LIMIT_SUBMIT = _env("ADDRESS_LIMIT_SUBMIT", "15 per 10 seconds; 60 per minute")
+    ADDRESS_LIMIT_SUPPORT = _env("ADDRESS_LIMIT_SUPPORT", "60 per 10 seconds; 300 per minute")
+    ADDRESS_LIMIT_TRACK = _env("ADDRESS_LIMIT_TRACK", "60 per 10 seconds; 300 per minute")
+    # Where the counts live: unset, the Redis message queue when there is one (so processes
+    # share them), else each process's memory. Any Flask-Limiter storage URI.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or None
     # How many reverse proxies stand in front of the server (nginx: 1). Their
     # X-Forwarded-For/-Proto/-Host headers are trusted for that many hops, so limits
     # count citizens' addresses, not the proxy's. 0: no proxy, trust no header.
@@ -134,7 +169,25 @@ class Config:
     # Failed log-ins a minute for one user name from one address, before that pair is
     # refused (five times as many for one address in all). 0: no limit.
     LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
+    # One socket's event budget (a token bucket): EVENTS_PER_SECOND sustained, bursts of
+    # EVENT_BURST. A page sends a join and at most 20 tracks when it (re)connects, then
+    # next to nothing. Over budget an event is answered `rate_limited` and not run; after
+    # REFUSALS_TO_DISCONNECT such answers (one forgiven a second) the socket is closed.
+    # EVENTS_PER_SECOND 0 turns the budget off. See docs/security.md.
+    SOCKET_EVENTS_PER_SECOND = float(_env("SOCKET_EVENTS_PER_SECOND", "10"))
+    SOCKET_EVENT_BURST = _env_int("SOCKET_EVENT_BURST", 60)
+    SOCKET_REFUSALS_TO_DISCONNECT = _env_int("SOCKET_REFUSALS_TO_DISCONNECT", 60)
+    # Sockets one client address may hold open on one process; 0: no cap. High enough for
+    # a mobile carrier's CGNAT address shared by many phones (docs/security.md).
+    SOCKETS_PER_ADDRESS = _env_int("SOCKETS_PER_ADDRESS", 256)
     SUPPORT_TALLY_INTERVAL = 1.0
+    # Milliseconds over which a session's changes are gathered into one `changes` event
+    # (the first after a quiet spell goes at once); 0 sends each transaction's at commit.
+    BROADCAST_BATCH_MS = float(_env("BROADCAST_BATCH_MS", "100"))
+    # A question gets a support-burst flag on the desk once this many of its supports came
+    # from one address (a keyed hash of it) within SUPPORT_BURST_SECONDS. 0: never flagged.
+    SUPPORT_BURST_COUNT = _env_int("SUPPORT_BURST_COUNT", 25)
+    SUPPORT_BURST_SECONDS = _env_int("SUPPORT_BURST_SECONDS", 60)
     # Seconds between each process's checks that its staff sockets' sessions still hold.
     STAFF_SESSION_CHECK_SECONDS = 0.25
     # Seconds between each process's heartbeats (a session's seq to its joined rooms), by
@@ -148,6 +201,15 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     SEED_DEMO_PASSWORD = _env("DEMO_PASSWORD", "demo-pass-137")
+    # Keys that encrypt stored phone numbers (Fernet keys, comma-separated): the first
+    # encrypts, every one decrypts, so a new key goes first and `flask rotate-phone-key`
+    # re-encrypts. Separate from SECRET_KEY. Unset: the public development key.
+    PHONE_KEYS = _env_list("PHONE_KEYS", [DEV_PHONE_KEY])
+    # Key of the HMAC-SHA256 that lets one caller's questions be matched without the number.
+    PHONE_HASH_KEY = _env("PHONE_HASH_KEY", DEV_PHONE_HASH_KEY)
+    # Days after a question's outcome is final (and no follow-up is open) before
+    # `flask erase-phones` erases its phone number.
+    PHONE_RETENTION_DAYS = _env_int("PHONE_RETENTION_DAYS", 90)
     # A callable(function, *args) that runs CPU-heavy work off the event loop; the
     # server entry point sets it under eventlet. None runs the work inline.
     RUN_BLOCKING = None
@@ -169,6 +231,20 @@ class Config:
                 raise RuntimeError(
                     f"LIVEQA_ALLOWED_ORIGINS: {origin!r} is not an origin like https://qa.example.org"
                 )
+        if not cls.PHONE_KEYS:
+            raise RuntimeError("LIVEQA_PHONE_KEYS must name at least one key")
+        for key in cls.PHONE_KEYS:
+            problem = phone_key_problem(key)
+            if problem:
+                raise RuntimeError(
+                    f"LIVEQA_PHONE_KEYS: a key is {problem}; make one with "
+                    "python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'"
+                )
+        if not cls.PHONE_HASH_KEY:
+            raise RuntimeError("LIVEQA_PHONE_HASH_KEY must be set")
+        if cls.PHONE_RETENTION_DAYS < 1:
+            raise RuntimeError("LIVEQA_PHONE_RETENTION_DAYS must be at least 1")
         # The development key is public: on any address but loopback, anyone who can reach
         # the server could forge a staff login with it.
         if cls.SECRET_KEY == DEV_SECRET_KEY and not is_loopback(host or cls.HOST):
@@ -188,6 +264,8 @@ class TestConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     WTF_CSRF_ENABLED = False
     SUBMIT_RATE_PER_MINUTE = 0
+    # Every test client is 127.0.0.1: tests of the ceilings turn them on themselves.
+    ADDRESS_LIMITS_ENABLED = False
     TRACKING_FAILURES_PER_MINUTE = 0
     LOGIN_FAILURES_PER_MINUTE = 0
     SNAPSHOT_CACHE_SECONDS = 0.0
@@ -195,6 +273,8 @@ class TestConfig(Config):
     STAFF_SESSION_CHECK_SECONDS = 0.0
     # Likewise tests call Heartbeat.beat() themselves.
     HEARTBEAT_SECONDS = 0.0
+    # Each commit's changes go out at once; tests of batching set an interval.
+    BROADCAST_BATCH_MS = 0.0
     SQLITE_LOCK_WAIT_SECONDS = 2.0
     ALLOWED_ORIGINS = ["http://127.0.0.1:5000", "http://localhost"]
 
@@ -212,12 +292,20 @@ class ProductionConfig(Config):
     SESSION_COOKIE_PATH = "/"
     REMEMBER_COOKIE_NAME = "__Host-remember_token" if SESSION_COOKIE_SECURE else "remember_token"
     REMEMBER_COOKIE_PATH = "/"
+    PHONE_KEYS = _env_list("PHONE_KEYS", [])
+    PHONE_HASH_KEY = _env("PHONE_HASH_KEY")
 
     @classmethod
     def validate(cls, host=None):
-        """Refuse to start without a secret key."""
+        """Refuse to start without a secret key and phone keys of its own."""
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY:
             raise RuntimeError("LIVEQA_SECRET_KEY must be set in production")
+        if not cls.PHONE_KEYS or DEV_PHONE_KEY in cls.PHONE_KEYS:
+            raise RuntimeError("LIVEQA_PHONE_KEYS must be set in production")
+        if not cls.PHONE_HASH_KEY or cls.PHONE_HASH_KEY == DEV_PHONE_HASH_KEY:
+            raise RuntimeError("LIVEQA_PHONE_HASH_KEY must be set in production")
+        if cls.PHONE_HASH_KEY == cls.SECRET_KEY:
+            raise RuntimeError("LIVEQA_PHONE_HASH_KEY must differ from LIVEQA_SECRET_KEY")
         super().validate(host)
 
 

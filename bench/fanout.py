@@ -3,7 +3,8 @@
 Starts a seeded LiveQA server under eventlet (or gevent: --async-mode gevent) on 127.0.0.1
 (or targets one with --url),
 connects N websocket clients to the public room of the current session, has a moderator
-issue M state changes over HTTP and times each `change` event at every client, then sends
+issue M public state changes over HTTP and times the arrival of each one's public seq (in a
+`changes` batch) at every client, then sends
 K supports from K browsers within about a second and counts the `tally` events a client
 receives. Every phase is bounded in time; the whole run stops by itself.
 
@@ -206,7 +207,12 @@ def main(argv=None) -> int:
                 if database_url and database_url.startswith("postgres"):
                     check_local(database_url, "--database-url")
                     stack.enter_context(postgres_database(database_url, args.create_database))
-                env_extra = {"LIVEQA_ASYNC_MODE": args.async_mode}
+                # Every client connects from 127.0.0.1: no per-address socket cap or ceilings.
+                env_extra = {
+                    "LIVEQA_ASYNC_MODE": args.async_mode,
+                    "LIVEQA_SOCKETS_PER_ADDRESS": "0",
+                    "LIVEQA_ADDRESS_LIMITS_ENABLED": "0",
+                }
                 if args.max_connections:
                     env_extra["LIVEQA_MAX_CONNECTIONS"] = args.max_connections
                 print(f"starting a seeded server on 127.0.0.1 ({args.async_mode})")

@@ -45,11 +45,17 @@ class Fanout:
             waiter.set()
 
     def _handlers(self, listener: Listener, client) -> None:
-        def on_change(data):
+        def on_changes(batch):
+            # A `changes` batch covers the public seqs from..to; a seq coalesced away (its
+            # question changed again later in the batch) arrives with no item of its own.
             now = time.monotonic()
-            seq = data.get("seq") if isinstance(data, dict) else None
-            listener.changes.append((seq, now, data.get("question_id"), data.get("kind")))
-            self._note_change(seq)
+            if not isinstance(batch, dict):
+                return
+            items = {c.get("seq"): c for c in batch.get("changes") or ()}
+            for seq in range(batch.get("from", 0), batch.get("to", -1) + 1):
+                item = items.get(seq) or {}
+                listener.changes.append((seq, now, item.get("question_id"), item.get("kind")))
+                self._note_change(seq)
 
         def on_tally(data):
             listener.tallies.append(time.monotonic())
@@ -59,7 +65,7 @@ class Fanout:
         def on_disconnect(*_):
             listener.disconnected = True
 
-        client.on("change", on_change)
+        client.on("changes", on_changes)
         client.on("tally", on_tally)
         client.on("disconnect", on_disconnect)
 

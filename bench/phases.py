@@ -125,7 +125,7 @@ def analyse_changes(fanout: Fanout, timings: list[dict]) -> dict:
             timing = by_seq.get(seq)
             if timing is None:
                 continue
-            if qid != timing["question_id"]:
+            if qid is not None and qid != timing["question_id"]:
                 mismatched.add(seq)
             arrivals_by_seq[seq].append(at)
             after_response.append(at - timing["answered"])

@@ -4,10 +4,24 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, INSTANCE_DIR, get_config, socket_origins
-from liveqa import api, auth, broadcast, cli, database, errors, i18n, pages, realtime, security
+from liveqa import (
+    address_limits,
+    api,
+    auth,
+    broadcast,
+    cli,
+    database,
+    errors,
+    i18n,
+    pages,
+    realtime,
+    security,
+)
 from liveqa.database import configure_engine, engine_options
+from liveqa.domain.phones import init_phone_vault
 from liveqa.engineio_guard import EngineIOGuard
 from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
+from liveqa.websocket_transport import RefuseDeflate
 
 
 def create_app(config_name: str | None = None, **overrides):
@@ -32,6 +46,7 @@ def create_app(config_name: str | None = None, **overrides):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     )
 
+    init_phone_vault(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "liveqa" / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -47,7 +62,11 @@ def create_app(config_name: str | None = None, **overrides):
         manage_session=False,
     )
     # Around Socket.IO's middleware: python-engineio holds some bad POSTs ~50 s otherwise.
-    app.wsgi_app = EngineIOGuard(app.wsgi_app, socketio.server.eio, app.wsgi_app.engineio_path)
+    engineio_path = app.wsgi_app.engineio_path
+    app.wsgi_app = EngineIOGuard(app.wsgi_app, socketio.server.eio, engineio_path)
+    if not app.config["WEBSOCKET_DEFLATE"]:
+        # Per-socket zlib memory and per-message compression cost more than live events save.
+        app.wsgi_app = RefuseDeflate(app.wsgi_app, engineio_path)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_LOCK_WAIT_SECONDS"])
     database.init_app(app)
@@ -63,6 +82,8 @@ def create_app(config_name: str | None = None, **overrides):
     broadcast.init_app(app)
     api.init_app(app)
     pages.init_app(app)
+    # After the blueprints: it wraps their public write views.
+    address_limits.init_app(app)
     realtime.init_app(app)
     cli.init_app(app)
     return app

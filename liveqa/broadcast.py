@@ -1,4 +1,4 @@
-"""Fan-out: numbered changes are serialized before commit and emitted after it."""
+"""Fan-out: changes are serialized and numbered before commit, and batched out after it."""
 
 import logging
 import threading
@@ -8,23 +8,25 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from liveqa import rooms
+from liveqa.batcher import ChangeBatcher
 from liveqa.database import reading_only
 from liveqa.domain.accounts import ended_sessions, forget_ended_sessions
 from liveqa.domain.changes import (
     clear_pending,
+    number_changes,
     pending_changes,
     pending_tallies,
     pending_tracking,
 )
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Official, Question
-from liveqa.serializers import change_messages, counters, question_tracking
+from liveqa.serializers import change_items, change_views, counters, question_tracking
 
 log = logging.getLogger(__name__)
 OUTBOX_KEY = "liveqa_outbox"
 EXTENSION_KEY = "liveqa_broadcast"
+BATCHER_KEY = "liveqa_batcher"
 
-CHANGE_EVENT = "change"
 TALLY_EVENT = "tally"
 TRACKED_EVENT = "tracked"
 SESSION_ENDED_EVENT = "session_ended"
@@ -42,30 +44,38 @@ def public_rooms(session_id: int) -> list[str]:
     return [rooms.public_room(session_id), rooms.screen_room(session_id)]
 
 
-def _build_outbox(session: Session) -> list[tuple[str, dict, list[str]]]:
+def _build_outbox(session: Session) -> dict:
     changes = pending_changes(session)
     tracked_ids = [c.question_id for c in changes if c.question_id] + pending_tracking(session)
     session.flush()
+    # Every read first: numbering below must be the transaction's last statement.
     official_ids = session.scalars(select(Official.id).where(Official.active)).all()
-    outbox = []
-    session_counters = {}
+    views = []
     for change in changes:
-        if change.session_id not in session_counters:
-            session_counters[change.session_id] = counters(change.session_id)
         question = session.get(Question, change.question_id) if change.question_id else None
-        messages = change_messages(change, question, session_counters[change.session_id])
-        outbox.append((CHANGE_EVENT, messages["public"], public_rooms(change.session_id)))
-        outbox.append(
-            (CHANGE_EVENT, messages["staff"], staff_rooms(change.session_id, official_ids))
-        )
+        views.append(change_views(question))
+    tracked = []
     # Each asker following a changed question (or one merged into it) hears once.
     for question_id in dict.fromkeys(tracked_ids):
         question = session.get(Question, question_id)
         merged = session.scalars(select(Question).where(Question.merged_into_id == question_id))
         for follower in (question, *merged):
             room = rooms.tracking_room(follower.tracking_code)
-            outbox.append((TRACKED_EVENT, question_tracking(follower), [room]))
-    return outbox
+            tracked.append((TRACKED_EVENT, question_tracking(follower), [room]))
+    streams: dict[int, dict[str, tuple[list[dict], list[str]]]] = {}
+    for change, view in zip(number_changes(session), views, strict=True):
+        items = change_items(change, view)
+        mine = streams.setdefault(
+            change.session_id,
+            {
+                "public": ([], public_rooms(change.session_id)),
+                "staff": ([], staff_rooms(change.session_id, official_ids)),
+            },
+        )
+        for stream, item in items.items():
+            if item is not None:
+                mine[stream][0].append(item)
+    return {"changes": streams, "tracked": tracked}
 
 
 # Savepoints (begin_nested) fire these events too; only the real transaction counts.
@@ -99,10 +109,12 @@ def _after_commit(session: Session) -> None:
             end_user_sockets(user_id)
         except Exception:  # the session has ended in the database whatever happens here
             log.exception("closing the sockets of user %s failed", user_id)
-    outbox = session.info.pop(OUTBOX_KEY, [])
+    outbox = session.info.pop(OUTBOX_KEY, None) or {"changes": {}, "tracked": []}
     tallies = pending_tallies(session)
     clear_pending(session)
-    for name, payload, to in outbox:
+    for session_id, streams in outbox["changes"].items():
+        current_app.extensions[BATCHER_KEY].add(session_id, streams)
+    for name, payload, to in outbox["tracked"]:
         try:
             socketio.emit(name, payload, to=to)
         except Exception:  # a broken fan-out must not undo a committed change
@@ -120,7 +132,7 @@ def _after_rollback(session: Session) -> None:
 
 
 class TallyCoalescer:
-    """Collect support-count changes and send at most one tally per session per interval."""
+    """Collect support-count and counter changes; send at most one tally per session per tick."""
 
     def __init__(self, app):
         self.app = app
@@ -130,7 +142,7 @@ class TallyCoalescer:
         self._started = False
 
     def mark(self, pairs) -> None:
-        """Note (session id, question id) pairs whose counts changed."""
+        """Note (session id, question id) pairs whose counts (None: counters) changed."""
         with self._lock:
             for session_id, question_id in pairs:
                 self._dirty.setdefault(session_id, set()).add(question_id)
@@ -159,23 +171,28 @@ class TallyCoalescer:
             raise
         return len(dirty)
 
-    def _send(self, session_id: int, question_ids: set[int]) -> None:
-        # seq first, as for snapshots: the counts read after it are at least as new.
-        seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
+    def _send(self, session_id: int, question_ids: set[int | None]) -> None:
+        # seqs first, as for snapshots: what is read after them is at least as new.
+        seqs = db.session.execute(
+            select(LiveSession.seq, LiveSession.public_seq).where(LiveSession.id == session_id)
+        ).first()
+        if seqs is None:
+            return
+        ids = [qid for qid in question_ids if qid is not None]
         rows = db.session.execute(
-            select(Question.id, Question.support_count).where(Question.id.in_(question_ids))
+            select(Question.id, Question.support_count).where(Question.id.in_(ids))
         ).all()
-        official_ids = db.session.scalars(select(Official.id).where(Official.active)).all()
-        db.session.rollback()
         payload = {
             "session_id": session_id,
-            "seq": seq,
             "counts": {str(qid): count for qid, count in rows},
+            "counters": counters(session_id),
         }
+        official_ids = db.session.scalars(select(Official.id).where(Official.active)).all()
+        db.session.rollback()
+        # Each room hears the number of its own stream, which its counts are compared with.
+        socketio.emit(TALLY_EVENT, payload | {"seq": seqs.public_seq}, to=public_rooms(session_id))
         socketio.emit(
-            TALLY_EVENT,
-            payload,
-            to=public_rooms(session_id) + staff_rooms(session_id, official_ids),
+            TALLY_EVENT, payload | {"seq": seqs.seq}, to=staff_rooms(session_id, official_ids)
         )
 
     def _run(self) -> None:
@@ -190,6 +207,13 @@ class TallyCoalescer:
 def init_app(app) -> None:
     """Attach the after-commit fan-out and the tally coalescer to APP."""
     app.extensions[EXTENSION_KEY] = TallyCoalescer(app)
+    app.extensions[BATCHER_KEY] = ChangeBatcher(
+        app.config["BROADCAST_BATCH_MS"] / 1000,
+        # Looked up at each send, so the emit in use (and a test's stand-in) is the one called.
+        emit=lambda *args, **kwargs: socketio.emit(*args, **kwargs),
+        spawn=socketio.start_background_task,
+        sleep=socketio.sleep,
+    )
     # Listeners live on the Session class: register them once per process.
     if not event.contains(Session, "before_commit", _before_commit):
         event.listen(Session, "before_commit", _before_commit)

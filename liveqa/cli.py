@@ -14,6 +14,7 @@ from liveqa.demo.seed import DemoSeeder
 from liveqa.domain.accounts import change_password, create_user, deactivate_user, find_user
 from liveqa.domain.errors import DomainError
 from liveqa.domain.permissions import needs_official_profile
+from liveqa.domain.phones import erase_phones, rotate_phone_keys
 from liveqa.domain.validation import optional_text, required_text
 from liveqa.extensions import db
 from liveqa.i18n import format_date
@@ -199,9 +200,42 @@ def set_password_command(username, password) -> None:
     )
 
 
+@click.command("rotate-phone-key")
+@with_appcontext
+def rotate_phone_key_command() -> None:
+    """Encrypt every stored phone number again under the first of LIVEQA_PHONE_KEYS."""
+    count = rotate_phone_keys()
+    db.session.commit()
+    click.echo(_("Re-encrypted %(count)d phone numbers under the first key.", count=count))
+
+
+@click.command("erase-phones")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Days after a final outcome (default: LIVEQA_PHONE_RETENTION_DAYS).",
+)
+@with_appcontext
+def erase_phones_command(days) -> None:
+    """Erase the phone numbers of questions settled long enough ago (run it daily)."""
+    days = days or current_app.config["PHONE_RETENTION_DAYS"]
+    count = erase_phones(utcnow(), days)
+    db.session.commit()
+    click.echo(
+        _(
+            "Erased the phone numbers of %(count)d questions settled %(days)d days ago or more.",
+            count=count,
+            days=days,
+        )
+    )
+
+
 def init_app(app) -> None:
     """Register the commands on APP's `flask` command line."""
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(deactivate_user_command)
     app.cli.add_command(set_password_command)
+    app.cli.add_command(rotate_phone_key_command)
+    app.cli.add_command(erase_phones_command)

@@ -22,11 +22,13 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 def engine_options(uri: str) -> dict:
     """Return create_engine() options suited to the database URI."""
+    # Bound values (question text, names, phone tokens) stay out of SQL logs and errors.
+    private = {"hide_parameters": True}
     if uri.startswith("sqlite"):
         # timeout=0: SQLite's own busy wait would block the OS thread, and under eventlet
         # that is every client at once. We wait for locks ourselves, cooperatively.
-        return {"connect_args": {"timeout": 0, "check_same_thread": False}}
-    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+        return private | {"connect_args": {"timeout": 0, "check_same_thread": False}}
+    options = private | {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
     if "connect_timeout" not in uri:
         # A host that drops packets would otherwise hold a request (and /readyz) for
         # minutes; a bounded connect lets the 503 with Retry-After go out.

@@ -130,7 +130,8 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(IntegrityError)
     def _integrity(error):
-        log.info("integrity error answered with 409: %s", error.orig)
+        # The first line names the constraint; PostgreSQL's DETAIL lines quote row values.
+        log.info("integrity error answered with 409: %s", str(error.orig).splitlines()[0])
         return _respond(409, "conflict", _("This conflicts with the current state; reload."))
 
     @app.errorhandler(DatabaseBusy)

@@ -18,11 +18,13 @@ from liveqa.domain.questions import find_tracked_question
 from liveqa.extensions import db, socketio
 from liveqa.models import LiveSession, Official, User
 from liveqa.serializers import question_tracking
+from liveqa.socket_guard import Budget, SocketGuard
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "liveqa_realtime"
 WATCH_KEY = "liveqa_session_watch"
 HEARTBEAT_KEY = "liveqa_heartbeat"
+GUARD_KEY = "liveqa_socket_guard"
 HEARTBEAT_EVENT = "heartbeat"
 ROOM_KINDS = ("public", "screen", "moderators", "official")
 # Bounds on what one socket may subscribe to, so a client cannot grow server memory.
@@ -175,7 +177,7 @@ def on_disconnect(reason=None):
 
 @_acked
 def on_join(data=None):
-    """Join a session's room; ack with the session's current sequence number."""
+    """Join a session's room; ack with the current number of the stream that room hears."""
     data = _payload(data)
     state = _state()
     session_id = _positive_int(data.get("session_id"), "session_id")
@@ -191,8 +193,8 @@ def on_join(data=None):
     join_room(room)
     state.rooms[room] = session_id
     current_app.extensions[HEARTBEAT_KEY].start()
-    seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
-    return _ok(seq=seq)
+    column = LiveSession.public_seq if rooms.hears_public_stream(room) else LiveSession.seq
+    return _ok(seq=db.session.scalar(select(column).where(LiveSession.id == session_id)))
 
 
 @_acked
@@ -274,7 +276,7 @@ class SessionWatch:
 
 
 class Heartbeat:
-    """Tell this process's session rooms their session's seq, so a missed change shows."""
+    """Tell this process's session rooms their stream's seq, so a missed change shows."""
 
     # A change lost on the way (a message-queue outage) is otherwise noticed only at the
     # next change. Every process reads the seq itself and emits to its own sockets only,
@@ -292,7 +294,7 @@ class Heartbeat:
             socketio.start_background_task(self._run)
 
     def beat(self) -> int:
-        """Emit {session_id, seq} to every session room joined here; return how many rooms."""
+        """Emit {session_id, seq} of its stream to every session room here; return how many."""
         joined = {}
         for state in list(self.app.extensions[EXTENSION_KEY].values()):
             joined.update(state.rooms)
@@ -300,13 +302,18 @@ class Heartbeat:
             return 0
         with self.app.app_context(), reading_only():
             ids = set(joined.values())
-            query = select(LiveSession.id, LiveSession.seq).where(LiveSession.id.in_(ids))
-            seqs = dict(db.session.execute(query).all())
+            columns = (LiveSession.id, LiveSession.seq, LiveSession.public_seq)
+            seqs = {
+                row.id: row
+                for row in db.session.execute(select(*columns).where(LiveSession.id.in_(ids)))
+            }
             db.session.rollback()
         sent = 0
         for room, session_id in joined.items():
             if session_id in seqs:
-                payload = {"session_id": session_id, "seq": seqs[session_id]}
+                row = seqs[session_id]
+                seq = row.public_seq if rooms.hears_public_stream(room) else row.seq
+                payload = {"session_id": session_id, "seq": seq}
                 socketio.emit(HEARTBEAT_EVENT, payload, to=room, ignore_queue=True)
                 sent += 1
         return sent
@@ -320,6 +327,28 @@ class Heartbeat:
                 log.exception("heartbeat failed")
 
 
+def _guard(app) -> SocketGuard:
+    """Put the per-socket event budget and the per-address cap in front of APP's sockets."""
+
+    def in_context(environ):
+        # The guard runs before Flask-SocketIO's context: the socket's own request gives
+        # the reader's language (?lang=, the language cookie), as its events' answers do.
+        return app.request_context(environ) if environ else app.test_request_context()
+
+    def rate_limited(environ):
+        with in_context(environ):
+            message = _("Too many messages on this connection; please slow down.")
+            return _fail("rate_limited", message)
+
+    def too_many_sockets(environ):
+        with in_context(environ):
+            message = _("Too many connections from your network; please try again shortly.")
+            return {"error": {"code": "too_many_connections", "message": str(message)}}
+
+    budget = Budget.from_config(app.config)
+    return SocketGuard(socketio.server, budget, rate_limited, too_many_sockets).install()
+
+
 def init_app(app) -> None:
     """Register the Socket.IO handlers on APP's server."""
     app.extensions[EXTENSION_KEY] = {}
@@ -331,3 +360,4 @@ def init_app(app) -> None:
     socketio.on_event("track", on_track)
     socketio.on_event("ping", on_ping)
     socketio.on_event("*", on_other)
+    app.extensions[GUARD_KEY] = _guard(app)

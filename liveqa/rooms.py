@@ -29,3 +29,13 @@ def tracking_room(tracking_code: str) -> str:
 def user_room(user_id: int) -> str:
     """Return the room of every socket one staff user has open, on any process."""
     return f"user:{user_id}"
+
+
+def hears_public_stream(room: str) -> bool:
+    """Return whether session room ROOM hears the public stream (else the staff stream)."""
+    return room in (public_room(_session_of(room)), screen_room(_session_of(room)))
+
+
+def _session_of(room: str) -> int:
+    parts = room.split(":")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0

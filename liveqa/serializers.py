@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from liveqa.domain.labels import QUESTION_STATUS_PUBLIC, REJECT_REASON
 from liveqa.domain.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES, accepts_questions
 from liveqa.domain.permissions import question_actions, session_actions
+from liveqa.domain.privacy import mask_numbers, number_kinds
 from liveqa.domain.tracking import display_code
 from liveqa.extensions import db
 from liveqa.models import (
@@ -108,20 +109,23 @@ def session_json(live_session: LiveSession | None) -> dict | None:
         "ends_at": iso(live_session.ends_at),
         "edition": {"id": edition.id, "number": edition.number, "title": edition.title},
         "officials": [official_json(o) for o in live_session.officials],
-        "seq": live_session.seq,
+        # The public view: the number of the public stream (staff views replace it).
+        "seq": live_session.public_seq,
     }
 
 
 def question_public(question: Question) -> dict:
     """Return what anyone may see of a question on the public board."""
+    # Personal numbers the citizen wrote are masked; a moderator's edit is published as
+    # the moderator chose it.
     return {
         "id": question.id,
         "session_id": question.session_id,
-        "text": question.display_text,
+        "text": question.edited_text or mask_numbers(question.text),
         "status": question.status.value,
         "category": category_json(question.category),
         "district": district_json(question.district),
-        "asker_name": question.asker_name,
+        "asker_name": mask_numbers(question.asker_name),
         "support_count": question.support_count,
         "official": official_json(question.official),
         "answer": answer_json(question.answer),
@@ -147,6 +151,8 @@ def question_staff(question: Question) -> dict:
         {
             "tracking_code": question.tracking_code,
             "verbatim_text": question.text,
+            "verbatim_asker_name": question.asker_name,
+            "privacy_flags": number_kinds(question.text, question.asker_name),
             "edited_text": question.edited_text,
             "asker_phone": mask_phone(question.asker_phone),
             "channel": question.channel.value,
@@ -160,6 +166,8 @@ def question_staff(question: Question) -> dict:
             "approved_at": iso(question.approved_at),
             "routed_at": iso(question.routed_at),
             "updated_at": iso(question.updated_at),
+            # Many supports from one address within a short window (a keyed hash of it).
+            "support_burst": question.support_burst_at is not None,
             "actions": question_actions(question),
         }
     )
@@ -173,7 +181,8 @@ def question_tracking(question: Question) -> dict:
     return {
         "tracking_code": question.tracking_code,
         "tracking_code_display": display_code(question.tracking_code),
-        "text": question.text,
+        # A tracking code is a bearer token, shared and shown: no personal number in it.
+        "text": mask_numbers(question.text),
         "status": question.status.value,
         "status_label": str(QUESTION_STATUS_PUBLIC[question.status]),
         "outcome": question.status.value if question.status not in OPEN_STATUSES else None,
@@ -225,14 +234,14 @@ def _session_questions(session_id: int, statuses=None) -> list[Question]:
     return list(db.session.scalars(query.options(*_QUESTION_VIEW_LOADS).order_by(Question.id)))
 
 
-def _current_seq(session_id: int) -> int:
-    return db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
+def _current_seq(session_id: int, column=LiveSession.seq) -> int:
+    return db.session.scalar(select(column).where(LiveSession.id == session_id))
 
 
 def public_snapshot(live_session: LiveSession) -> dict:
-    """Return the public board of a session with the sequence number it reflects."""
+    """Return the public board of a session with the public stream's number it reflects."""
     # Read seq first: the data read after it is at least as new, and events are upserts.
-    seq = _current_seq(live_session.id)
+    seq = _current_seq(live_session.id, LiveSession.public_seq)
     # Thousands of boards reload at once when a session goes live or after a network
     # blip; one build per seq and second serves them all (counts may lag a second).
     cache = current_app.extensions.setdefault(SNAPSHOT_CACHE_KEY, {})
@@ -259,11 +268,14 @@ def session_staff(live_session: LiveSession | None) -> dict | None:
     """Return the staff view of a session: the public view and what each audience may do."""
     if live_session is None:
         return None
-    return session_json(live_session) | {"actions": session_actions(live_session)}
+    return session_json(live_session) | {
+        "seq": live_session.seq,
+        "actions": session_actions(live_session),
+    }
 
 
 def staff_snapshot(live_session: LiveSession) -> dict:
-    """Return every question of a session, staff view, with the sequence number."""
+    """Return every question of a session, staff view, with the staff stream's number."""
     seq = _current_seq(live_session.id)
     questions = _session_questions(live_session.id)
     return {
@@ -274,16 +286,27 @@ def staff_snapshot(live_session: LiveSession) -> dict:
     }
 
 
-def change_messages(change, question: Question | None, session_counters: dict) -> dict:
-    """Return the public and staff payloads of one numbered change."""
+def change_views(question: Question | None) -> dict:
+    """Return the public (None: not on the board) and staff views a change of QUESTION carries."""
+    # Built before the change is numbered: numbering is the transaction's last statement.
+    visible = question is not None and question.status in PUBLIC_STATUSES
+    return {
+        "public": question_public(question) if visible else None,
+        "staff": question_staff(question) if question is not None else None,
+    }
+
+
+def change_items(change, views: dict) -> dict:
+    """Return the public (None: not a public change) and staff items of a numbered CHANGE."""
     base = {
-        "seq": change.seq,
         "session_id": change.session_id,
         "kind": change.kind,
         "question_id": change.question_id,
-        "counters": session_counters,
     }
-    visible = question is not None and question.status in PUBLIC_STATUSES
-    public = base | {"question": question_public(question) if visible else None}
-    staff = base | {"question": question_staff(question) if question is not None else None}
-    return {"public": public, "staff": staff}
+    staff = {"seq": change.seq, **base, "question": views["staff"]}
+    if not change.public:
+        return {"public": None, "staff": staff}
+    return {
+        "public": {"seq": change.public_seq, **base, "question": views["public"]},
+        "staff": staff,
+    }

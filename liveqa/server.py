@@ -134,11 +134,25 @@ def _drain_wakeups(reader):
         pass
 
 
+def _direct_fanout(cfg):
+    """Write broadcast frames straight to idle websockets, unless CFG turns it off."""
+    if not cfg.DIRECT_FANOUT:
+        return None
+    from eventlet.greenio import GreenSocket
+
+    from liveqa.extensions import socketio
+    from liveqa.websocket_transport import DirectFanout
+
+    # Only under eventlet: it writes to eventlet's green sockets' file descriptors.
+    return DirectFanout(socketio.server.eio, GreenSocket).install()
+
+
 def _serve_eventlet(app, cfg, host, port, access_log):
     """Serve APP on HOST:PORT with eventlet's WSGI server until SIGTERM drains it."""
     import eventlet
     import eventlet.wsgi
 
+    _direct_fanout(cfg)
     family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     listener = eventlet.listen(address, family, backlog=cfg.SERVER_LISTEN_BACKLOG)
     in_flight = InFlight(app)

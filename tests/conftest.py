@@ -197,9 +197,9 @@ def desk(app, factory):
     }
 
 
-def session_seq(session_id):
-    """Return the committed change sequence number of session SESSION_ID."""
-    return db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
+def session_seq(session_id, column=LiveSession.seq):
+    """Return the committed number of session SESSION_ID's staff (or COLUMN's) stream."""
+    return db.session.scalar(select(column).where(LiveSession.id == session_id))
 
 
 def audit_records(question=None):
@@ -266,6 +266,11 @@ def join(sock, session_id, room, **extra):
 def events(sock, name):
     """Return and consume the payloads of the NAME events SOCK has received."""
     return [m["args"][0] for m in sock.get_received() if m["name"] == name]
+
+
+def changes(sock):
+    """Return and consume the items of the `changes` batches SOCK has received, in order."""
+    return [item for batch in events(sock, "changes") for item in batch["changes"]]
 
 
 def fresh(model, ident):

@@ -92,6 +92,8 @@ def base_env(database_url: str, demo_password: str | None = PASSWORD, **extra) -
         LIVEQA_DATABASE_URL=database_url,
         LIVEQA_SECRET_KEY=SECRET_KEY,
         LIVEQA_SUBMIT_RATE_PER_MINUTE="0",
+        # Every test client is 127.0.0.1; the tests of the ceilings turn them on.
+        LIVEQA_ADDRESS_LIMITS_ENABLED="0",
         PYTHONUNBUFFERED="1",
     )
     # None leaves config.py's default demo password, as a plain `make run` has it.

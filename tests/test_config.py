@@ -1,6 +1,7 @@
 """Configuration guards: no public default secret beyond loopback, none in production."""
 
 import pytest
+from cryptography.fernet import Fernet
 
 from config import DEV_SECRET_KEY, Config, ProductionConfig
 
@@ -24,6 +25,9 @@ def test_the_development_key_is_refused_beyond_loopback(host):
 
 @pytest.mark.parametrize("secret", [None, "", DEV_SECRET_KEY])
 def test_production_needs_a_real_key(monkeypatch, secret):
+    # Phone keys of its own too (tests/test_phones_at_rest.py checks those).
+    monkeypatch.setattr(ProductionConfig, "PHONE_KEYS", [Fernet.generate_key().decode()])
+    monkeypatch.setattr(ProductionConfig, "PHONE_HASH_KEY", "a-real-phone-hash-key")
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", secret)
     with pytest.raises(RuntimeError, match="LIVEQA_SECRET_KEY"):
         ProductionConfig.validate("127.0.0.1")

@@ -200,6 +200,7 @@ def test_follow_up_needs_a_unit(factory):
 SESSION_RULES = {
     "ends_before_start": (SessionStatus.OPEN, "ends_at = starts_at", "ends_at = ends_at"),
     "negative_seq": (SessionStatus.OPEN, "seq = -1", "seq = 0"),
+    "negative_public_seq": (SessionStatus.OPEN, "public_seq = -1", "public_seq = 0"),
     "open_without_time": (SessionStatus.OPEN, "opened_at = NULL", "live_at = opened_at"),
     "closed_without_time": (
         SessionStatus.OPEN,

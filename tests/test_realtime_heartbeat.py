@@ -1,4 +1,4 @@
-"""Heartbeat: each process tells its joined session rooms their session's current seq."""
+"""Heartbeat: each process tells its joined session rooms their stream's current seq."""
 
 from flask import current_app
 from sqlalchemy import update
@@ -18,7 +18,9 @@ def beat() -> int:
 def test_heartbeat_sends_each_joined_room_its_sessions_current_seq(desk, factory):
     session_id = desk["session_id"]
     # A change whose event never went out (say the message queue was down).
-    db.session.execute(update(LiveSession).where(LiveSession.id == session_id).values(seq=7))
+    db.session.execute(
+        update(LiveSession).where(LiveSession.id == session_id).values(seq=7, public_seq=4)
+    )
     other = factory.session(SessionStatus.LIVE)
     other_id = other.id
     elsewhere = connect(current_app)
@@ -29,9 +31,10 @@ def test_heartbeat_sends_each_joined_room_its_sessions_current_seq(desk, factory
 
     assert beat() == 5
 
-    # Public, screen and both staff rooms hear it, each once.
+    # Public, screen and both staff rooms hear it, each once, with their own stream's seq.
     for room, sock in desk["clients"].items():
-        assert events(sock, "heartbeat") == [{"session_id": session_id, "seq": 7}], room
+        seq = 4 if room in ("public", "screen") else 7
+        assert events(sock, "heartbeat") == [{"session_id": session_id, "seq": seq}], room
     assert events(elsewhere, "heartbeat") == [{"session_id": other_id, "seq": 0}]
     assert events(stranger, "heartbeat") == []
 

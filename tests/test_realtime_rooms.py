@@ -97,17 +97,26 @@ def test_deactivated_staff_loses_staff_rooms(app, factory, people):
     assert socket_rooms(sock) == set()
 
 
-def test_join_acks_the_current_sequence_number(app, factory):
+@pytest.mark.parametrize(
+    ("room", "column", "expected"),
+    [
+        ("public", LiveSession.public_seq, 1),
+        ("screen", LiveSession.public_seq, 1),
+        ("moderators", LiveSession.seq, 2),
+    ],
+)
+def test_join_acks_the_current_number_of_the_rooms_stream(app, factory, room, column, expected):
     question = factory.question(status=QuestionStatus.APPROVED)
     session_id = question.session_id
-    seq = db.session.scalar(select(LiveSession.seq).where(LiveSession.id == session_id))
-    sock = connect(app)
+    seq = db.session.scalar(select(column).where(LiveSession.id == session_id))
+    sock = connect(app, factory.user("moderator") if room == "moderators" else None)
 
-    assert emit(sock, "join", {"session_id": session_id, "room": "public"}) == {
+    assert emit(sock, "join", {"session_id": session_id, "room": room}) == {
         "ok": True,
         "seq": seq,
     }
-    assert seq == 2
+    # Submitted, then approved: only the approval is on the public stream.
+    assert seq == expected
 
 
 @pytest.mark.parametrize(

@@ -43,15 +43,35 @@ def test_supports_are_coalesced_into_one_tally_per_session(app, factory):
 
     assert broadcast.coalescer(app).flush() == 2
 
-    seqs = {sid: fresh(LiveSession, sid).seq for sid in watchers}
+    sessions = {sid: fresh(LiveSession, sid) for sid in watchers}
+    counters = {"received": 2, "answered": 0, "waiting": 2}
     idle()
+    # Public rooms hear the public stream's number, staff rooms the staff stream's.
     assert events(watchers[first_id], "tally") == [
-        {"session_id": first_id, "seq": seqs[first_id], "counts": {str(a): 5, str(b): 3}}
+        {
+            "session_id": first_id,
+            "seq": sessions[first_id].public_seq,
+            "counts": {str(a): 5, str(b): 3},
+            "counters": counters,
+        }
     ]
     assert events(watchers[second_id], "tally") == [
-        {"session_id": second_id, "seq": seqs[second_id], "counts": {str(c): 4}}
+        {
+            "session_id": second_id,
+            "seq": sessions[second_id].public_seq,
+            "counts": {str(c): 4},
+            "counters": counters | {"received": 1, "waiting": 1},
+        }
     ]
-    assert [t["counts"] for t in events(moderator, "tally")] == [{str(a): 5, str(b): 3}]
+    assert events(moderator, "tally") == [
+        {
+            "session_id": first_id,
+            "seq": sessions[first_id].seq,
+            "counts": {str(a): 5, str(b): 3},
+            "counters": counters,
+        }
+    ]
+    assert sessions[first_id].seq > sessions[first_id].public_seq
     assert broadcast.coalescer(app).flush() == 0
     assert all(sock.get_received() == [] for sock in watchers.values())
 

@@ -9,7 +9,7 @@ from liveqa.domain.sessions import close_session, open_session, start_session
 from liveqa.extensions import db
 from liveqa.models import LiveSession, Question, QuestionStatus, SessionStatus
 from liveqa.serializers import public_snapshot
-from tests.conftest import connect, events, fresh, idle, join
+from tests.conftest import changes, connect, events, fresh, idle, join
 
 S = QuestionStatus
 
@@ -53,7 +53,7 @@ def test_tracked_follows_a_question_and_the_one_it_was_merged_into(desk):
     assert received[-1]["answer"]["text"] == "پاسخ شهردار"
     assert events(bystander, "tracked")[-1]["answer"]["text"] == "پاسخ شهردار"
     # Tracking rooms get the tracking view only, never board changes.
-    assert events(citizen, "change") == []
+    assert events(citizen, "changes") == []
 
 
 def track(app, code):
@@ -86,7 +86,7 @@ def test_closing_a_session_tells_each_tracked_question_its_outcome(
     [tracked] = events(citizen, "tracked")
     assert (tracked["status"], tracked["outcome"]) == (status, status)
     # Boards get one change, whatever the number of questions, and reload on it.
-    assert [(c["kind"], c["question_id"]) for c in events(board, "change")] == [
+    assert [(c["kind"], c["question_id"]) for c in changes(board)] == [
         ("session.closed", None),
     ]
 
@@ -109,9 +109,8 @@ def test_the_next_session_tells_tracked_carried_questions_they_are_back(app, fac
 
     [tracked] = events(citizen, "tracked")
     assert (tracked["status"], tracked["session_id"]) == ("approved", following_id)
-    changes = events(board, "change")
     # The board reloads on the session's change and finds the question there.
-    assert [(c["kind"], c["question_id"]) for c in changes] == [
+    assert [(c["kind"], c["question_id"]) for c in changes(board)] == [
         (f"session.{'opened' if verb is open_session else 'live'}", None),
     ]
     assert question_id in {

@@ -19,7 +19,7 @@ def test_change_made_on_one_process_reaches_a_client_of_the_other(two_servers):
     session_id = info["session_id"]
     listener = socket_client(first)
     changes = []
-    listener.on("change", changes.append)
+    listener.on("changes", lambda batch: changes.extend(batch["changes"]))
     try:
         joined = listener.call("join", {"session_id": session_id, "room": "public"}, timeout=15)
         assert joined["ok"] is True, joined

@@ -177,7 +177,7 @@ def test_a_moderator_socket_hears_staff_changes_while_logged_in(app, factory, mo
     _moderator, live, sock = moderator_socket
     _staff_change(app, factory, live)
     assert sock.is_connected()
-    assert events(sock, "change")
+    assert events(sock, "changes")
 
 
 def test_log_out_disconnects_the_users_sockets(app, factory, moderator_socket):

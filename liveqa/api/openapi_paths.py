@@ -213,7 +213,7 @@ def _public_paths() -> dict:
                         "description": "Tracking code in ASCII, Persian or Arabic-Indic digits.",
                     }
                 ],
-                # 429: too many wrong codes from this address lately.
+                # 429: too many wrong codes, or lookups, from this address lately.
                 errors=("404", "429"),
             )
         },
@@ -224,7 +224,8 @@ def _public_paths() -> dict:
                 record({"question_id": ID, "support_count": INTEGER}),
                 status="201",
                 params=[QUESTION_ID],
-                errors=("404", "409", "422", *WRITE_ERRORS),
+                # 429: this address's ceiling on supports.
+                errors=("404", "409", "422", "429", *WRITE_ERRORS),
                 security=PUBLIC_WRITE,
             )
         },

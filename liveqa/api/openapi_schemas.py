@@ -7,6 +7,7 @@ response it receives against them, so a field sent but not written here fails a 
 
 from liveqa.domain.lifecycle import SESSION_VERBS
 from liveqa.domain.permissions import Verb
+from liveqa.domain.privacy import NumberKind
 from liveqa.domain.validation import MAX_NAME_CHARS, MAX_QUESTION_CHARS
 from liveqa.models import (
     AnswerKind,
@@ -20,6 +21,7 @@ from liveqa.models import (
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
 ID = {"type": "integer", "minimum": 1}
 DATE_TIME = {"type": "string", "format": "date-time"}
 DATE = {"type": "string", "format": "date"}
@@ -123,7 +125,11 @@ SESSION = {
     "ends_at": DATE_TIME,
     "edition": record({"id": ID, "number": INTEGER, "title": STRING}),
     "officials": array(ref("Official")),
-    "seq": INTEGER | {"description": "Number of the last change broadcast."},
+    "seq": INTEGER
+    | {
+        "description": "Number of the last change broadcast on the reader's stream: the "
+        "public stream in public views, the staff stream in staff views."
+    },
 }
 # What staff see of a session beyond its public view.
 SESSION_STAFF = SESSION | {
@@ -134,11 +140,15 @@ STATUS = enum(QuestionStatus)
 QUESTION_PUBLIC = {
     "id": ID,
     "session_id": ID,
-    "text": STRING | {"description": "The edited text if any, else the verbatim one."},
+    "text": STRING
+    | {
+        "description": "The moderator's edited text if any, else the verbatim text with the"
+        " digits of personal numbers (phone numbers, national IDs, bank cards) masked as •."
+    },
     "status": STATUS,
     "category": nullable(ref("Category")),
     "district": nullable(ref("District")),
-    "asker_name": nullable(STRING),
+    "asker_name": nullable(STRING | {"description": "Personal numbers in it masked as •."}),
     "support_count": INTEGER,
     "official": nullable(ref("Official")),
     "answer": nullable(ref("Answer")),
@@ -151,6 +161,12 @@ QUESTION_PUBLIC = {
 QUESTION_STAFF = QUESTION_PUBLIC | {
     "tracking_code": STRING,
     "verbatim_text": STRING,
+    "verbatim_asker_name": nullable(STRING | {"description": "As the asker wrote it."}),
+    "privacy_flags": {
+        "type": "array",
+        "items": enum(NumberKind),
+        "description": "Kinds of personal number found in the verbatim text or name.",
+    },
     "edited_text": nullable(STRING),
     "asker_phone": nullable(STRING | {"description": "Masked."}),
     "channel": enum(Channel),
@@ -164,6 +180,11 @@ QUESTION_STAFF = QUESTION_PUBLIC | {
     "approved_at": nullable(DATE_TIME),
     "routed_at": nullable(DATE_TIME),
     "updated_at": DATE_TIME,
+    "support_burst": BOOLEAN
+    | {
+        "description": "Many of its supports came from one address within a short window"
+        " (LIVEQA_SUPPORT_BURST_COUNT within LIVEQA_SUPPORT_BURST_SECONDS): worth a look."
+    },
     "actions": actions(Verb)
     | {
         "description": "For each staff audience (admin, moderator, operator, and"
@@ -173,7 +194,8 @@ QUESTION_STAFF = QUESTION_PUBLIC | {
 QUESTION_TRACKING = {
     "tracking_code": STRING | {"pattern": "^[0-9]{8}$"},
     "tracking_code_display": STRING | {"description": "In Persian digits."},
-    "text": STRING,
+    "text": STRING
+    | {"description": "As the asker wrote it, with the digits of personal numbers masked as •."},
     "status": STATUS,
     "status_label": STRING,
     "outcome": nullable(STATUS) | {"description": "The final status; null while open."},
@@ -193,11 +215,13 @@ QUESTION_TRACKING = {
 COUNTERS = {"received": INTEGER, "answered": INTEGER, "waiting": INTEGER}
 SNAPSHOT = {"seq": INTEGER, "counters": ref("Counters")}
 PUBLIC_SNAPSHOT = SNAPSHOT | {
+    "seq": INTEGER | {"description": "The public stream's number (public_seq) it reflects."},
     "session": ref("Session"),
     "on_air": nullable(ref("QuestionPublic")),
     "questions": array(ref("QuestionPublic")),
 }
 STAFF_SNAPSHOT = SNAPSHOT | {
+    "seq": INTEGER | {"description": "The staff stream's number (seq) it reflects."},
     "session": ref("SessionStaff"),
     "questions": array(ref("QuestionStaff")),
 }
@@ -250,7 +274,8 @@ ERRORS = {
     "415": "The body is not JSON.",
     "422": "A field is missing or not valid; `field` names it.",
     "429": "Too many requests of this kind lately: submissions from this browser, wrong "
-    "tracking codes from this address, or failed log-ins.",
+    "tracking codes from this address, failed log-ins, or submissions, supports or tracking "
+    "lookups from this address (its ceiling; code rate_limited, details.retry_after).",
     "503": "The database is busy (busy, SQLite only) or out of reach (unavailable); try again "
     "after Retry-After seconds.",
 }

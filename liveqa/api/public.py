@@ -4,7 +4,7 @@ from flask import Blueprint, request
 from sqlalchemy import select
 
 from liveqa.api import openapi
-from liveqa.api.common import commit_with, json_body, load_question, load_session
+from liveqa.api.common import commit_with, json_body, load_session
 from liveqa.auth import client_id
 from liveqa.domain import questions as verbs
 from liveqa.domain.board import board_questions
@@ -81,9 +81,9 @@ def submit_question(session_id):
 def support_question(question_id):
     """Add this browser's support to a question."""
     json_body()
-    question = load_question(question_id)
-    verbs.support_question(question, client_id())
-    return commit_with({"question_id": question.id, "support_count": question.support_count}, 201)
+    # One statement, no load first: the verb tells an unknown question from a closed one.
+    done = verbs.support_question(question_id, client_id(), request.remote_addr)
+    return commit_with({"question_id": done.question_id, "support_count": done.support_count}, 201)
 
 
 @bp.get("/categories")

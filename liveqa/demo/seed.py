@@ -29,6 +29,7 @@ from liveqa.models import (
     Question,
     QuestionStatus,
     SessionStatus,
+    Support,
     User,
 )
 
@@ -282,7 +283,10 @@ class DemoSeeder(Timeline):
         return [question]
 
     def _support(self, _when, made, index, browser) -> list:
-        return [verbs.support_question(made[index], browser)]
+        verbs.support_question(made[index], browser)
+        # The support row, so the step's time is stamped on it.
+        found = select(Support).filter_by(question_id=made[index].id, client_id=browser)
+        return [db.session.scalar(found)]
 
     def _official_user(self, question: Question) -> User:
         """Return the account of the official QUESTION is routed to: they act on air."""

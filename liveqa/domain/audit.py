@@ -1,5 +1,6 @@
 """Audit records for staff actions."""
 
+from liveqa.domain.privacy import mask_numbers
 from liveqa.extensions import db
 from liveqa.models import AuditRecord, Question, User
 
@@ -15,6 +16,8 @@ _FIELDS = (
     "position",
     "session_id",
 )
+# Free text a moderator wrote: a personal number in it is not kept in the audit trail.
+_TEXT_FIELDS = ("edited_text", "reject_note")
 
 
 def question_state(question: Question) -> dict:
@@ -23,6 +26,8 @@ def question_state(question: Question) -> dict:
     for name in _FIELDS:
         value = getattr(question, name)
         state[name] = value.value if hasattr(value, "value") else value
+    for name in _TEXT_FIELDS:
+        state[name] = mask_numbers(state[name])
     return state
 
 

@@ -6,6 +6,7 @@ pages serve `served_labels()` to their scripts as data, so no label is written t
 
 from flask_babel import lazy_gettext as _l
 
+from liveqa.domain.privacy import NumberKind
 from liveqa.models import (
     AnswerKind,
     Channel,
@@ -78,6 +79,13 @@ ANSWER_KIND = {
     AnswerKind.VERBAL: _l("Spoken answer (summary)"),
 }
 
+# What a personal number found in a question or a name is (the desk's privacy flag).
+PERSONAL_NUMBER = {
+    NumberKind.PHONE: _l("phone number"),
+    NumberKind.NATIONAL_ID: _l("national ID"),
+    NumberKind.CARD: _l("bank card number"),
+}
+
 # Every kind of label by the name pages and scripts know it under.
 KINDS = {
     "question_status": QUESTION_STATUS,
@@ -87,6 +95,7 @@ KINDS = {
     "reject_reason": REJECT_REASON,
     "channel": CHANNEL,
     "answer_kind": ANSWER_KIND,
+    "personal_number": PERSONAL_NUMBER,
 }
 
 

@@ -40,6 +40,22 @@ FINISHED = frozenset(s for s, targets in TRANSITIONS.items() if not targets) | {
 OPEN_STATUSES = frozenset(S) - FINISHED
 PUBLIC_STATUSES = frozenset({S.APPROVED, S.ROUTED, S.ON_AIR, S.ANSWERED})
 
+
+def on_public_board(was: QuestionStatus | None, now: QuestionStatus) -> bool:
+    """Return whether a move WAS -> NOW (WAS None: a new question) alters the public board."""
+    return was in PUBLIC_STATUSES or now in PUBLIC_STATUSES
+
+
+def moves_counters(was: QuestionStatus | None, now: QuestionStatus) -> bool:
+    """Return whether a move WAS -> NOW may alter the session's counters (serializers.counters)."""
+    # Counters count every question, the answered ones and the open (waiting) ones.
+    if was is None:
+        return True
+    return (was in OPEN_STATUSES) != (now in OPEN_STATUSES) or (was == S.ANSWERED) != (
+        now == S.ANSWERED
+    )
+
+
 # Which timestamp records arrival in each state.
 _STAMP = {
     S.SUBMITTED: None,

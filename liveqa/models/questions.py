@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from liveqa.extensions import db
 from liveqa.models.enums import AnswerKind, Channel, FollowUpStatus, QuestionStatus, RejectReason
 from liveqa.models.sessions import Category, District, LiveSession, Official, User
-from liveqa.models.types import UTCDateTime, db_enum, utcnow
+from liveqa.models.types import SealedText, UTCDateTime, db_enum, utcnow
 
 
 class Question(db.Model):
@@ -39,7 +39,9 @@ class Question(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     asker_name: Mapped[str | None] = mapped_column(String(80))
-    asker_phone: Mapped[str | None] = mapped_column(String(20))
+    # Encrypted at rest; the keyed hash matches one caller's questions without the number.
+    asker_phone: Mapped[str | None] = mapped_column(SealedText)
+    asker_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[Channel] = mapped_column(db_enum(Channel, "question_channel"))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[QuestionStatus] = mapped_column(
@@ -55,6 +57,8 @@ class Question(db.Model):
     carried_to_session_id: Mapped[int | None] = mapped_column(ForeignKey("live_sessions.id"))
     position: Mapped[int | None] = mapped_column(Integer)
     support_count: Mapped[int] = mapped_column(default=0, server_default=sql_text("0"))
+    # When supports from one address first came in a burst (see support_question): staff see it.
+    support_burst_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1, server_default=sql_text("1"))
 
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -172,9 +176,15 @@ class Support(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
     client_id: Mapped[str] = mapped_column(String(64))
+    # A keyed hash of the sender's address, never the address (domain/questions/support.py).
+    address_hash: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("question_id", "client_id", name="uq_supports_once"),)
+    __table_args__ = (
+        UniqueConstraint("question_id", "client_id", name="uq_supports_once"),
+        # Counting one address's recent supports of one question reads only those rows.
+        Index("ix_supports_address", "question_id", "address_hash", "created_at"),
+    )
 
 
 class AuditRecord(db.Model):

@@ -78,7 +78,7 @@ session_officials = db.Table(
 
 
 class LiveSession(db.Model):
-    """One Wednesday live event; `seq` numbers every change broadcast for it."""
+    """One Wednesday live event; `seq` numbers every change, `public_seq` the public ones."""
 
     __tablename__ = "live_sessions"
 
@@ -91,6 +91,8 @@ class LiveSession(db.Model):
         db_enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
     )
     seq: Mapped[int] = mapped_column(Integer, default=0, server_default=sql_text("0"))
+    # The public stream: only changes that alter the public board are numbered here.
+    public_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=sql_text("0"))
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     live_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -103,6 +105,7 @@ class LiveSession(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("seq >= 0", name="seq_not_negative"),
+        CheckConstraint("public_seq >= 0", name="public_seq_not_negative"),
         CheckConstraint("status = 'scheduled' OR opened_at IS NOT NULL", name="opened_has_time"),
         CheckConstraint("status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_time"),
         Index("ix_live_sessions_starts_at", "starts_at"),

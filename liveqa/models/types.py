@@ -1,9 +1,13 @@
-"""Column types every table shares: aware UTC times and checked enums."""
+"""Column types every table shares: aware UTC times, checked enums, encrypted text."""
 
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, TypeDecorator
+from flask import current_app
+from sqlalchemy import DateTime, Enum, Text, TypeDecorator
+
+# Where the app keeps the object that seals and opens phone numbers (liveqa/domain/phones.py).
+PHONE_VAULT = "liveqa_phone_vault"
 
 
 def utcnow() -> datetime:
@@ -42,3 +46,20 @@ def db_enum(cls: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+class SealedText(TypeDecorator):
+    """Text stored encrypted by the app's phone vault, read back in clear."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return current_app.extensions[PHONE_VAULT].seal(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return current_app.extensions[PHONE_VAULT].open(value)

@@ -126,12 +126,12 @@ def ask():
 @bp.post("/support/<int:question_id>")
 def support(question_id: int):
     """Support a question from the board with JavaScript off."""
-    question = db.session.get(Question, question_id)
-    if question is None:
-        abort(404)
     try:
-        support_question(question, client_id())
+        support_question(question_id, client_id(), request.remote_addr)
         db.session.commit()
+    except NotFound:
+        db.session.rollback()
+        abort(404)
     except DomainError:
         db.session.rollback()  # already supported or no longer open: the board shows which
     return redirect(url_for(".citizen", _anchor=f"q-{question_id}"), 303)

@@ -58,6 +58,8 @@ def _shared_strings() -> dict:
 def desk_strings() -> dict:
     """Return the desk's JavaScript strings, translated for this request."""
     return _shared_strings() | {
+        # Between the kinds of personal number the desk's privacy flag lists.
+        "list_separator": _(", "),
         "approve": _("Approve"),
         "reject": _("Reject"),
         "confirm_reject": _("Reject question"),

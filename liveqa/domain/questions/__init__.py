@@ -1,7 +1,8 @@
 """Question verbs, by who acts: each checks the verb table, flushes, audits, never commits.
 
-`submission` (citizens and 137 operators), `triage` (moderators) and `on_air` (officials)
-share `common`; this package gathers them so callers say `questions.approve_question`.
+`submission` and `support` (citizens and 137 operators), `triage` (moderators) and
+`on_air` (officials) share `common`; this package gathers them so callers say
+`questions.approve_question`.
 """
 
 from liveqa.domain.questions.common import (
@@ -22,8 +23,8 @@ from liveqa.domain.questions.submission import (
     submission_from,
     submit_from,
     submit_question,
-    support_question,
 )
+from liveqa.domain.questions.support import Supported, address_hash, support_question
 from liveqa.domain.questions.triage import (
     approve_question,
     classify_question,
@@ -36,6 +37,8 @@ from liveqa.domain.questions.triage import (
 
 __all__ = [
     "UNCHANGED",
+    "Supported",
+    "address_hash",
     "answer_question",
     "approve_question",
     "check_version",

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from liveqa.domain.audit import question_state, record_audit
-from liveqa.domain.changes import record_change
+from liveqa.domain.changes import record_question_change
 from liveqa.domain.errors import Conflict, NotFound, ValidationError
 from liveqa.domain.lifecycle import transition
 from liveqa.domain.limits import check_failures, count_failure
@@ -59,7 +59,8 @@ def finish_change(
     """Flush, audit and number one change of QUESTION."""
     db.session.flush()
     record_audit(actor, action, question=question, before=before)
-    record_change(question.session_id, f"question.{action}", question.id)
+    was = before["status"] if before is not None else question.status
+    record_question_change(question, f"question.{action}", was)
     return question
 
 

@@ -1,19 +1,18 @@
-"""What citizens and 137 operators do: submit a question, support one."""
+"""What citizens and 137 operators do: submit a question (supports are in support.py)."""
 
 import hashlib
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from liveqa.domain.audit import record_audit
-from liveqa.domain.changes import record_change, record_tally
+from liveqa.domain.changes import record_question_change
 from liveqa.domain.errors import Conflict, ValidationError
 from liveqa.domain.lifecycle import accepts_questions
 from liveqa.domain.limits import check_submit_rate
-from liveqa.domain.permissions import Verb, check_start
+from liveqa.domain.phones import phone_hash
 from liveqa.domain.questions.common import lookup
 from liveqa.domain.tracking import new_code
 from liveqa.domain.validation import (
@@ -31,7 +30,6 @@ from liveqa.models import (
     LiveSession,
     Question,
     QuestionStatus,
-    Support,
     User,
     utcnow,
 )
@@ -132,6 +130,7 @@ def submit_question(
     if not accepts_questions(live_session):
         raise Conflict(_l("This session is not taking questions."), code="session_not_open")
     cleaned = required_text(text, "text", MAX_QUESTION_CHARS)
+    phone = optional_phone(asker_phone)
     question = Question(
         session_id=live_session.id,
         tracking_code=_new_tracking_code(),
@@ -141,7 +140,8 @@ def submit_question(
         category=lookup(Category, category_id, "category"),
         district=lookup(District, district_id, "district"),
         asker_name=optional_text(asker_name, "name", MAX_NAME_CHARS),
-        asker_phone=optional_phone(asker_phone),
+        asker_phone=phone,
+        asker_phone_hash=phone_hash(phone),
         channel=Channel.PHONE if operator is not None else Channel.WEB,
         entered_by_id=operator.id if operator is not None else None,
         status=S.SUBMITTED,
@@ -159,7 +159,8 @@ def submit_question(
         return _replayed(stored, live_session, text), False
     if operator is not None:
         record_audit(operator, "entered", question=question)
-    record_change(question.session_id, "question.submitted", question.id)
+    # Not public until approved: only the staff stream and the counters hear of it.
+    record_question_change(question, "question.submitted", None)
     return question, True
 
 
@@ -184,28 +185,3 @@ def submit_from(
         operator=operator,
         on_key_reuse=on_key_reuse,
     )
-
-
-def support_question(question: Question, client_id: str) -> Support:
-    """Record one browser's support for QUESTION."""
-    if not client_id:
-        raise ValidationError(_l("Your browser did not send its identity."), code="no_client")
-    check_start(question, Verb.SUPPORT)
-    support = Support(question_id=question.id, client_id=client_id)
-    try:
-        # The unique constraint, not a prior SELECT, decides: two taps at once on
-        # PostgreSQL both pass any check, and only the savepoint is lost to the loser.
-        with db.session.begin_nested():
-            db.session.add(support)
-    except IntegrityError:
-        raise Conflict(_l("You already support this question."), code="already_supported") from None
-    count = db.session.execute(
-        update(Question)
-        .where(Question.id == question.id)
-        .values(support_count=Question.support_count + 1)
-        .returning(Question.support_count)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    set_committed_value(question, "support_count", count)
-    record_tally(question.session_id, question.id)
-    return support

@@ -5,9 +5,9 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from liveqa.domain.audit import question_state, record_audit
-from liveqa.domain.changes import record_change
+from liveqa.domain.changes import record_change, record_question_change
 from liveqa.domain.errors import Conflict, ValidationError
-from liveqa.domain.lifecycle import transition
+from liveqa.domain.lifecycle import on_public_board, transition
 from liveqa.domain.permissions import MERGE_INTO, VERBS, Verb, check_start, ensure_may
 from liveqa.domain.questions.common import (
     UNCHANGED,
@@ -141,7 +141,7 @@ def merge_question(question: Question, target: Question, actor: User, *, version
     )
     _refresh_support_count(target)
     finish_change(question, actor, "merged", before)
-    record_change(target.session_id, "question.supporters_joined", target.id)
+    record_question_change(target, "question.supporters_joined", target.status)
     return question
 
 
@@ -199,5 +199,7 @@ def reorder_queue(live_session: LiveSession, actor: User, question_ids) -> list[
     for ident, position in positions.items():
         set_committed_value(by_id[ident], "position", position)
     record_audit(actor, "reordered", session_id=live_session.id, after={"order": ids}, before=None)
-    record_change(live_session.id, "queue.reordered")
+    # Positions show on the public board only for public questions.
+    public = any(on_public_board(q.status, q.status) for q in questions)
+    record_change(live_session.id, "queue.reordered", public=public, counted=False)
     return [by_id[i] for i in ids]

@@ -80,7 +80,12 @@ export function renderItem(q, place) {
     fill(node, "text", q.verbatim_text);
   }
 
-  metaValue(node, "asker", q.asker_name || t("anonymous"));
+  keep(node, "support-burst", !!q.support_burst);
+  const flags = q.privacy_flags || [];
+  keep(node, "privacy", flags.length > 0);
+  if (flags.length) fill(node, "privacy", flags.map((kind) => label("personal_number", kind)).join(t("list_separator")));
+
+  metaValue(node, "asker", q.verbatim_asker_name || t("anonymous"));
   keep(node, "phone", !!q.asker_phone);
   if (q.asker_phone) fill(node, "phone", q.asker_phone);
   metaValue(node, "category", q.category ? localName(q.category, "name") : t("no_category"));
@@ -116,6 +121,7 @@ function itemKey(q, place) {
     state.busy[q.id] ? 1 : 0,
     place ? (place.first ? "f" : "") + (place.last ? "l" : "") : "-",
     q.support_count,
+    q.support_burst ? "burst" : "",
   ].join("|");
 }
 

@@ -1,17 +1,20 @@
 /*
- * Keep a page in step with a session.
+ * Keep a page in step with a session: its room's stream (public or staff) of numbered changes.
  *
  *   connectSession({sessionId, room, snapshotUrl, onSnapshot, onChange, onTally, onState,
  *                   onProblem, reloadOn, pollWhenOfflineMs})
- *       -> snapshot, then join; applies `change` only when seq === last + 1, reloads the
- *          snapshot on a gap, after every reconnect and when a `heartbeat` shows a newer seq,
- *          retries failed snapshots and joins with back-off.
+ *       -> snapshot, then join; applies a `changes` batch {from, to, changes} only when it
+ *          starts at or below seq + 1 (its items above seq, in order, then seq = to), reloads
+ *          the snapshot on a gap, after every reconnect and when a `heartbeat` shows a newer
+ *          seq, retries failed snapshots and joins with back-off. onChange gets each item;
+ *          onTally gets tallies, their `counters` null when older than the page's.
  *          Returns {reload(), reloadSoon(), seq(), close()}.
  *   connectBoard(options)
  *       -> connectSession for public pages keeping a map of questions; calls
  *          options.render(questions, msg).
  */
 import { api } from "./api.js";
+import { batchStep, bySeq, isBatch, newerItems } from "./batch.js";
 import { t } from "./i18n.js";
 import { connectionState, emitAck, getSocket, onConnectionState, setConnection } from "./socket.js";
 
@@ -42,19 +45,15 @@ function accessMessage(error) {
   return message === key ? error.message || t("offline") : message;
 }
 
-function bySeq(a, b) {
-  return a.seq - b.seq;
-}
-
 function isSessionWide(msg) {
   return typeof msg.kind === "string" && msg.kind.indexOf("session.") === 0;
 }
 
 /*
- * Keep a page in step with a session: the snapshot gives the state at `seq`; every `change`
- * carries the next seq. While no usable snapshot is in hand (loading, or waiting to retry a
- * failed load) events are buffered, then applied in order above the snapshot's seq. A gap
- * or a reconnect loads a fresh snapshot; only one load runs at a time, and failed loads and
+ * Keep a page in step with a session: the snapshot gives the state at `seq`; each `changes`
+ * batch covers the stream's numbers from..to. While no usable snapshot is in hand (loading,
+ * or waiting to retry a failed load) batches are buffered, then applied in order above the
+ * snapshot's seq. A gap or a reconnect loads a fresh snapshot; only one load runs at a time, and failed loads and
  * refused joins are retried with back-off. While offline for long the snapshot is polled.
  */
 export function connectSession(options) {
@@ -85,6 +84,7 @@ export function connectSession(options) {
   // Support counts come from snapshots, changes and tallies, which can arrive out of order:
   // question id -> {seq, count} of the newest source seen (counts never go down).
   var counts = {};
+  var countersSeq = -1; // the seq of the newest counters seen (snapshot or tally)
 
   function call(handler, value) {
     try {
@@ -110,27 +110,34 @@ export function connectSession(options) {
     return !haveSnapshot || !!loading || !!retryTimer;
   }
 
-  function apply(msg) {
-    seq = msg.seq;
-    if (msg.question) {
-      msg.question.support_count = freshCount(msg.question.id, msg.question.support_count, msg.seq);
-    }
-    call(onChange, msg);
-    if (reloadOn(msg)) reloadSoon();
+  // Apply a batch that reaches past seq and starts at or below seq + 1: its newer items in
+  // order (each the latest state of its question), then seq = batch.to.
+  function apply(batch) {
+    var reloadNeeded = false;
+    newerItems(batch, seq).forEach(function (msg) {
+      seq = msg.seq;
+      if (msg.question) {
+        msg.question.support_count = freshCount(msg.question.id, msg.question.support_count, msg.seq);
+      }
+      call(onChange, msg);
+      reloadNeeded = reloadNeeded || reloadOn(msg);
+    });
+    seq = batch.to;
+    if (reloadNeeded) reloadSoon();
   }
 
-  // Apply buffered changes above the snapshot in order; false when one is missing.
+  // Apply buffered batches above the snapshot in order; false when one is missing.
   function drain() {
     var pending = buffer.sort(bySeq);
     buffer = [];
     for (var i = 0; i < pending.length; i++) {
-      var msg = pending[i];
-      if (msg.seq <= seq) continue;
-      if (msg.seq !== seq + 1 || loading) {
+      var step = batchStep(seq, pending[i]);
+      if (step === "ignore") continue;
+      if (step === "gap" || loading) {
         buffer = pending.slice(i);
         return !!loading;
       }
-      apply(msg);
+      apply(pending[i]);
     }
     return true;
   }
@@ -157,6 +164,7 @@ export function connectSession(options) {
         loading = null;
         if (closed) return;
         seq = typeof snap.seq === "number" ? snap.seq : -1;
+        countersSeq = Math.max(countersSeq, seq);
         haveSnapshot = true;
         (snap.questions || []).forEach(function (q) {
           q.support_count = freshCount(q.id, q.support_count, seq);
@@ -258,7 +266,7 @@ export function connectSession(options) {
     close: function () {
       closed = true;
       if (s) {
-        s.off("change", handleChange);
+        s.off("changes", handleBatch);
         s.off("tally", handleTally);
         s.off("heartbeat", handleHeartbeat);
         s.off("connect", handleConnect);
@@ -276,16 +284,17 @@ export function connectSession(options) {
     return controller;
   }
 
-  function handleChange(msg) {
-    if (closed || !msg || Number(msg.session_id) !== sessionId || typeof msg.seq !== "number") return;
+  function handleBatch(msg) {
+    if (closed || !isBatch(msg, sessionId)) return;
     if (waiting()) {
       buffer.push(msg);
       if (buffer.length > MAX_BUFFERED) buffer.sort(bySeq).splice(0, buffer.length - MAX_BUFFERED);
       return;
     }
-    if (msg.seq <= seq) return;
-    if (msg.seq !== seq + 1) {
-      // Missed one: keep this change for after the reload, which fills the gap.
+    var step = batchStep(seq, msg);
+    if (step === "ignore") return;
+    if (step === "gap") {
+      // Missed some: keep this batch for after the reload, which fills the gap.
       buffer.push(msg);
       reload();
       return;
@@ -298,7 +307,13 @@ export function connectSession(options) {
     Object.keys(msg.counts || {}).forEach(function (id) {
       fresh[id] = freshCount(id, msg.counts[id], msg.seq);
     });
-    call(onTally, Object.assign({}, msg, { counts: fresh }));
+    // Counters ride in tallies: ones older than the snapshot's (or a later tally's) are stale.
+    var counters = null;
+    if (msg.counters && typeof msg.seq === "number" && msg.seq >= countersSeq) {
+      countersSeq = msg.seq;
+      counters = msg.counters;
+    }
+    call(onTally, Object.assign({}, msg, { counts: fresh, counters: counters }));
   }
   // The server's periodic {session_id, seq}: a seq above ours means a change never came
   // (say the message queue was down), so reload unless it turns up meanwhile.
@@ -327,7 +342,7 @@ export function connectSession(options) {
     first = false;
     ready.then(join);
   }
-  s.on("change", handleChange);
+  s.on("changes", handleBatch);
   s.on("tally", handleTally);
   s.on("heartbeat", handleHeartbeat);
   s.on("connect", handleConnect);
@@ -340,8 +355,9 @@ export function connectSession(options) {
 
 /*
  * A public page's view of a session (citizen board, big screen): a map of questions by id,
- * kept by snapshots and changes. Calls onCounters(counters), onSession(session) and
- * render(questions) after each; returns the connectSession controller.
+ * kept by snapshots and changes, counters by snapshots and tallies. Calls
+ * onCounters(counters), onSession(session) and render(questions, change); returns the
+ * connectSession controller.
  */
 export function connectBoard(options) {
   var questions = {};
@@ -352,7 +368,10 @@ export function connectBoard(options) {
     room: options.room,
     snapshotUrl: options.snapshotUrl,
     pollWhenOfflineMs: options.pollWhenOfflineMs,
-    onTally: options.onTally,
+    onTally: function (msg) {
+      if (msg.counters) onCounters(msg.counters);
+      if (options.onTally) options.onTally(msg);
+    },
     onState: options.onState,
     onSnapshot: function (snap) {
       questions = {};
@@ -364,7 +383,6 @@ export function connectBoard(options) {
       options.render(questions, null);
     },
     onChange: function (msg) {
-      onCounters(msg.counters);
       // Session-wide changes carry no question; connectSession reloads the snapshot.
       if (!msg.question_id) return;
       if (msg.question) questions[msg.question.id] = msg.question;

@@ -64,11 +64,15 @@ export function staffStore(state, onUpsert) {
       });
     },
     change(msg) {
-      if (msg.counters) state.counters = msg.counters;
       if (msg.question) upsert(msg.question);
     },
-    // Set the tallied counts and refresh each shown "N supporters" line found by NODE_OF(id).
+    // Set the tallied counts and refresh each shown "N supporters" line found by NODE_OF(id);
+    // the counters ride in tallies too (null when older than the snapshot's).
     tally(msg, nodeOf) {
+      if (msg.counters) {
+        state.counters = msg.counters;
+        renderSessionBar(state.session, state.counters);
+      }
       Object.keys(msg.counts || {}).forEach((id) => {
         const q = state.questions[id];
         if (!q) return;
