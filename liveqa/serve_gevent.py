@@ -3,6 +3,9 @@
 liveqa/server.py calls patch() before it imports the app, then serve(). Websockets go
 through python-engineio's gevent driver with simple-websocket (gevent-websocket, which the
 driver would prefer if installed, is unmaintained and is deliberately not a dependency).
+permessage-deflate is refused by liveqa/websocket_transport.py's RefuseDeflate, in the app,
+under every mode: simple-websocket negotiates only what the request's headers offer.
+Its DirectFanout is eventlet-only; under gevent every packet takes python-engineio's queue.
 """
 
 import os
@@ -32,20 +35,6 @@ def run_blocking(function, *args):
     import gevent
 
     return gevent.get_hub().threadpool.apply(function, args)
-
-
-def refuse_deflate(app, socketio_path="/socket.io"):
-    """Wrap APP so that no websocket handshake on SOCKETIO_PATH negotiates permessage-deflate."""
-
-    # simple-websocket accepts whatever extension the client offers, and rebuilds the
-    # handshake from these environ keys: a header it never sees is an offer declined.
-    # Compressing each frame for each recipient was a quarter of the hub's fan-out time.
-    def without_deflate(environ, start_response):
-        if environ.get("PATH_INFO", "").startswith(socketio_path):
-            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-        return app(environ, start_response)
-
-    return without_deflate
 
 
 def _listen(host, port, backlog):
@@ -106,7 +95,7 @@ def serve(in_flight, cfg, host, port, access_log):
     # stops accepting until one ends, as eventlet's max_size does.
     server = WSGIServer(
         listener,
-        refuse_deflate(in_flight, in_flight.socketio_path),
+        in_flight,
         spawn=cfg.SERVER_MAX_CONNECTIONS,
         handler_class=_handler_class(),
         log="default" if access_log else None,
