@@ -51,6 +51,29 @@ def _listen(host, port, backlog):
     return listener
 
 
+def bound_websocket_messages(eio):
+    """Make EIO's gevent websockets refuse a message over max_http_buffer_size as it arrives."""
+    from engineio.async_drivers import gevent as driver
+
+    if driver.SimpleWebSocketWSGI is None:
+        # gevent-websocket is installed and the driver uses it instead (see the docstring).
+        return None
+    limit = int(eio.max_http_buffer_size)
+
+    # Upstream (python-engineio 4.15) gives eventlet's websocket this limit but not
+    # simple-websocket, which then buffers a frame of any announced size in full before
+    # Engine.IO checks it: a memory sink for one client. With it, simple-websocket closes
+    # the connection (1009) once the message passes the limit.
+    class BoundedWebSocket(driver.WebSocketWSGI):
+        def __init__(self, handler, server):
+            super().__init__(handler, server)
+            self.server_args["max_message_size"] = limit
+
+    # The driver's table is shared by every server of the process: give this one its own.
+    eio._async = {**eio._async, "websocket": BoundedWebSocket}
+    return BoundedWebSocket
+
+
 def _handler_class():
     """Return gevent's WSGI handler, made to close a connection its websocket has used."""
     from gevent.pywsgi import WSGIHandler
@@ -90,6 +113,9 @@ def serve(in_flight, cfg, host, port, access_log):
     from gevent.event import Event
     from gevent.pywsgi import WSGIServer
 
+    from liveqa.extensions import socketio
+
+    bound_websocket_messages(socketio.server.eio)
     listener = _listen(host, port, cfg.SERVER_LISTEN_BACKLOG)
     # spawn=N: a pool of N handler greenlets, one a connection; when it is full the server
     # stops accepting until one ends, as eventlet's max_size does.
