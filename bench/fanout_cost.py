@@ -208,6 +208,8 @@ def main():
         f"sqlite:///{workdir / 'bench.db'}",
         LIVEQA_ALLOWED_ORIGINS=origin,
         LIVEQA_HEARTBEAT_SECONDS="0",
+        # Every client comes from 127.0.0.1: no per-address socket cap (where there is one).
+        LIVEQA_SOCKETS_PER_ADDRESS="0",
         LIVEQA_DIRECT_FANOUT=str(args.direct_fanout),
         LIVEQA_WEBSOCKET_DEFLATE=str(args.server_deflate),
     )
@@ -228,13 +230,18 @@ def main():
                     raise SystemExit((workdir / "server.log").read_text()[-3000:]) from None
                 time.sleep(0.2)
         result = asyncio.run(run(args, server.pid, origin, info))
+        print(json.dumps(result), flush=True)
+        if args.json:
+            with open(args.json, "a") as out:
+                out.write(json.dumps(result) + "\n")
     finally:
+        # SIGTERM drains for up to LIVEQA_SHUTDOWN_GRACE_SECONDS; then insist.
         server.terminate()
-        server.wait(15)
-    print(json.dumps(result))
-    if args.json:
-        with open(args.json, "a") as out:
-            out.write(json.dumps(result) + "\n")
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
 
 
 if __name__ == "__main__":
