@@ -3,6 +3,9 @@
 liveqa/server.py calls patch() before it imports the app, then serve(). Websockets go
 through python-engineio's gevent driver with simple-websocket (gevent-websocket, which the
 driver would prefer if installed, is unmaintained and is deliberately not a dependency).
+permessage-deflate is refused by liveqa/websocket_transport.py's RefuseDeflate, in the app,
+under every mode: simple-websocket negotiates only what the request's headers offer.
+Its DirectFanout is eventlet-only; under gevent every packet takes python-engineio's queue.
 """
 
 import os
@@ -34,20 +37,6 @@ def run_blocking(function, *args):
     return gevent.get_hub().threadpool.apply(function, args)
 
 
-def refuse_deflate(app, socketio_path="/socket.io"):
-    """Wrap APP so that no websocket handshake on SOCKETIO_PATH negotiates permessage-deflate."""
-
-    # simple-websocket accepts whatever extension the client offers, and rebuilds the
-    # handshake from these environ keys: a header it never sees is an offer declined.
-    # Compressing each frame for each recipient was a quarter of the hub's fan-out time.
-    def without_deflate(environ, start_response):
-        if environ.get("PATH_INFO", "").startswith(socketio_path):
-            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-        return app(environ, start_response)
-
-    return without_deflate
-
-
 def _listen(host, port, backlog):
     """Return a listening (gevent) socket bound to HOST:PORT."""
     family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
@@ -60,6 +49,29 @@ def _listen(host, port, backlog):
         listener.close()
         raise
     return listener
+
+
+def bound_websocket_messages(eio):
+    """Make EIO's gevent websockets refuse a message over max_http_buffer_size as it arrives."""
+    from engineio.async_drivers import gevent as driver
+
+    if driver.SimpleWebSocketWSGI is None:
+        # gevent-websocket is installed and the driver uses it instead (see the docstring).
+        return None
+    limit = int(eio.max_http_buffer_size)
+
+    # Upstream (python-engineio 4.15) gives eventlet's websocket this limit but not
+    # simple-websocket, which then buffers a frame of any announced size in full before
+    # Engine.IO checks it: a memory sink for one client. With it, simple-websocket closes
+    # the connection (1009) once the message passes the limit.
+    class BoundedWebSocket(driver.WebSocketWSGI):
+        def __init__(self, handler, server):
+            super().__init__(handler, server)
+            self.server_args["max_message_size"] = limit
+
+    # The driver's table is shared by every server of the process: give this one its own.
+    eio._async = {**eio._async, "websocket": BoundedWebSocket}
+    return BoundedWebSocket
 
 
 def _handler_class():
@@ -101,12 +113,15 @@ def serve(in_flight, cfg, host, port, access_log):
     from gevent.event import Event
     from gevent.pywsgi import WSGIServer
 
+    from liveqa.extensions import socketio
+
+    bound_websocket_messages(socketio.server.eio)
     listener = _listen(host, port, cfg.SERVER_LISTEN_BACKLOG)
     # spawn=N: a pool of N handler greenlets, one a connection; when it is full the server
     # stops accepting until one ends, as eventlet's max_size does.
     server = WSGIServer(
         listener,
-        refuse_deflate(in_flight, in_flight.socketio_path),
+        in_flight,
         spawn=cfg.SERVER_MAX_CONNECTIONS,
         handler_class=_handler_class(),
         log="default" if access_log else None,

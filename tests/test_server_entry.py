@@ -276,3 +276,16 @@ def test_fonts_css_points_at_files_make_assets_copies():
 def test_third_party_files_are_ignored_by_git():
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
     assert {"node_modules/", "static/vendor/", "instance/", ".venv/"} <= set(ignored)
+
+
+def test_gevent_websockets_get_the_message_limit_on_this_server_alone():
+    from engineio.async_drivers import gevent as driver
+
+    eio = types.SimpleNamespace(max_http_buffer_size=1234, _async=driver._async)
+    bounded = server.serve_gevent.bound_websocket_messages(eio)
+
+    assert eio._async["websocket"] is bounded
+    # The driver's own table, shared by the process, is left as it was.
+    assert driver._async["websocket"] is driver.WebSocketWSGI
+    websocket = bounded(lambda ws: [], eio)
+    assert websocket.server_args["max_message_size"] == 1234

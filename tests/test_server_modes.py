@@ -7,6 +7,7 @@ The SIGTERM drain under both modes is in test_server_drain.py.
 import base64
 import os
 import socket
+import struct
 import subprocess
 import sys
 import uuid
@@ -41,8 +42,8 @@ def test_a_websocket_client_receives_a_broadcast(serve, mode):
     server, info = serve(mode)
     moderator = StaffApi(server, info["moderator"])
     client = socket_client(server, moderator.http)
-    changes = []
-    client.on("changes", lambda batch: changes.extend(batch["changes"]))
+    changed = []
+    client.on("changes", lambda batch: changed.extend(batch["changes"]))
     try:
         joined = client.call(
             "join", {"session_id": info["session_id"], "room": "moderators"}, timeout=15
@@ -57,10 +58,9 @@ def test_a_websocket_client_receives_a_broadcast(serve, mode):
         )
         assert response.status_code == 201, response.text
         code = response.json()["question"]["tracking_code"]
-        # Staff rooms carry the new question itself; the moderator sees it arrive.
-        assert wait_for(
-            lambda: any((c.get("question") or {}).get("tracking_code") == code for c in changes)
-        ), changes
+        question_id = moderator.question(info["session_id"], code)["id"]
+        # Staff rooms carry every change, a citizen's new question included.
+        assert wait_for(lambda: any(c.get("question_id") == question_id for c in changed)), changed
     finally:
         client.disconnect()
 
@@ -86,11 +86,63 @@ def _handshake(server, extensions):
     return head.split(b"\r\n\r\n")[0].decode("latin-1")
 
 
-def test_gevent_declines_permessage_deflate(serve):
-    server, _ = serve("gevent")
+@pytest.mark.parametrize(
+    ("env", "accepted"), [({}, False), ({"LIVEQA_WEBSOCKET_DEFLATE": "1"}, True)]
+)
+def test_gevent_declines_permessage_deflate_unless_configured(serve, env, accepted):
+    # simple-websocket accepts any offer it sees; the app's RefuseDeflate hides it.
+    server, _ = serve("gevent", **env)
     head = _handshake(server, "permessage-deflate; client_max_window_bits")
     assert head.startswith("HTTP/1.1 101"), head
-    assert "sec-websocket-extensions" not in head.lower(), head
+    assert ("sec-websocket-extensions: permessage-deflate" in head.lower()) is accepted, head
+
+
+def _open_websocket(server):
+    """Return a raw socket to Socket.IO, past the websocket handshake."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall(
+        (
+            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{server.port}\r\nOrigin: {server.origin}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(4096) or b"(closed)\r\n\r\n"
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def _closed_by_server(sock, timeout=15.0):
+    """Tell whether the server closes SOCK within TIMEOUT seconds (reading what it sends)."""
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        pass
+    return True
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_oversized_websocket_message_is_refused_before_it_arrives_in_full(serve, mode):
+    server, _ = serve(mode)
+    sock = _open_websocket(server)
+    try:
+        # A text frame announcing 100 MiB (masked with zeros, as a client must mask), of
+        # which only a little over the 64 KiB limit is sent: a server that waits for the
+        # rest before checking would hold the connection (and, in time, the memory).
+        announced = 100 * 2**20
+        sock.sendall(bytes([0x81, 0x80 | 127]) + struct.pack(">Q", announced) + bytes(4))
+        sock.sendall(b"4" + b"a" * (64 * 1024 + 8192))
+        assert _closed_by_server(sock), "the server waited for the rest of a 100 MiB message"
+    finally:
+        sock.close()
 
 
 def _held_connections(port, count):
