@@ -22,8 +22,8 @@ from liveqa.models import (
 from tests import contract
 from tests.factories import PASSWORD, Factory
 
-# Fixtures kept in their own modules (two servers sharing a Redis queue).
-pytest_plugins = ["tests.redisqueue"]
+# Fixtures kept in their own modules (real server processes, alone or sharing Redis).
+pytest_plugins = ["tests.realfixtures"]
 
 
 def _worker_database(url: str) -> str:

@@ -1,6 +1,9 @@
 """Clients of a real server: HTTP sessions with CSRF tokens, staff commands, Socket.IO."""
 
+import base64
+import os
 import re
+import socket
 
 from realserver import PASSWORD, RealServer
 
@@ -100,3 +103,32 @@ def socket_client(server: RealServer, http=None, transports=("websocket",)):
         headers["Cookie"] = cookie_header(http)
     client.connect(server.origin, headers=headers, transports=list(transports), wait_timeout=15)
     return client
+
+
+def raw_websocket(server: RealServer, extensions: str | None = None):
+    """Open a websocket to SERVER's Socket.IO, offering EXTENSIONS; return (socket, head)."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    offer = f"Sec-WebSocket-Extensions: {extensions}\r\n" if extensions else ""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall(
+        (
+            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{server.port}\r\nOrigin: {server.origin}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{offer}\r\n"
+        ).encode()
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    return sock, head.split(b"\r\n\r\n")[0].decode("latin-1")
+
+
+def handshake_head(server: RealServer, extensions: str) -> str:
+    """Return the head of SERVER's answer to a websocket handshake offering EXTENSIONS."""
+    sock, head = raw_websocket(server, extensions)
+    sock.close()
+    return head

@@ -19,7 +19,7 @@ import uuid
 import pytest
 import requests
 from realclients import http_session, socket_client
-from realserver import server_logs, start_servers, wait_for
+from realserver import wait_for
 
 pytestmark = pytest.mark.server
 
@@ -28,22 +28,6 @@ pytestmark = pytest.mark.server
 LONG_LOCK_WAIT = "60"
 CALL_TIMEOUT = 5
 STATIC_FILE = "/static/css/fonts.css"
-
-
-@pytest.fixture
-def make_server(tmp_path):
-    """Return a function starting a seeded server with extra environment; stop it after."""
-    started = []
-
-    def make(**env):
-        servers, info = start_servers(tmp_path, env_extra=env)
-        started.extend(servers)
-        return servers[0], info
-
-    yield make
-    for server in started:
-        server.stop()
-    print(server_logs(started))
 
 
 def hold_write_lock(path):

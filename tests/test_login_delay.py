@@ -11,7 +11,7 @@ from liveqa.extensions import db
 from liveqa.models import User
 from tests.conftest import PASSWORD, login
 from tests.factories import Factory
-from tests.redisqueue import REDIS, redis_answers
+from tests.realfixtures import REDIS, redis_answers
 
 VIAS = pytest.mark.parametrize("via", ["api", "page"])
 FREE = 3

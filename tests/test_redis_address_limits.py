@@ -7,7 +7,7 @@ import requests
 from realclients import StaffApi, http_session
 from realserver import server_logs, start_servers
 
-from tests.redisqueue import REDIS, REDIS_DB, redis_answers
+from tests.realfixtures import REDIS, REDIS_DB, redis_answers
 
 pytestmark = [
     pytest.mark.server,

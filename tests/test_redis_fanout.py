@@ -6,7 +6,7 @@ import pytest
 from realclients import http_session, socket_client, staff_question
 from realserver import wait_for
 
-from tests.redisqueue import redis_answers
+from tests.realfixtures import redis_answers
 
 pytestmark = [
     pytest.mark.server,

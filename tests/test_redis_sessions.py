@@ -6,7 +6,7 @@ import pytest
 from realclients import cookie_header, http_session, socket_client
 from realserver import server_logs, wait_for
 
-from tests.redisqueue import redis_answers
+from tests.realfixtures import redis_answers
 
 pytestmark = [
     pytest.mark.server,

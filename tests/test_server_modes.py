@@ -4,8 +4,6 @@ A real `python -m liveqa.server` process per test, its mode set by LIVEQA_ASYNC_
 The SIGTERM drain under both modes is in test_server_drain.py.
 """
 
-import base64
-import os
 import socket
 import struct
 import subprocess
@@ -13,33 +11,17 @@ import sys
 import uuid
 
 import pytest
-from realclients import StaffApi, http_session, socket_client
-from realserver import ROOT, server_logs, start_servers, wait_for
+from realclients import StaffApi, http_session, raw_websocket, socket_client
+from realserver import ROOT, wait_for
 
 pytestmark = pytest.mark.server
 
 MODES = ["eventlet", "gevent"]
 
 
-@pytest.fixture
-def serve(tmp_path):
-    """Return a function starting one seeded server in a mode; stop it after the test."""
-    started = []
-
-    def start(mode, **env):
-        servers, info = start_servers(tmp_path, env_extra={"LIVEQA_ASYNC_MODE": mode, **env})
-        started.extend(servers)
-        return servers[0], info
-
-    yield start
-    for server in started:
-        server.stop()
-    print(server_logs(started))
-
-
 @pytest.mark.parametrize("mode", MODES)
-def test_a_websocket_client_receives_a_broadcast(serve, mode):
-    server, info = serve(mode)
+def test_a_websocket_client_receives_a_broadcast(make_server, mode):
+    server, info = make_server(LIVEQA_ASYNC_MODE=mode)
     moderator = StaffApi(server, info["moderator"])
     client = socket_client(server, moderator.http)
     changed = []
@@ -65,54 +47,10 @@ def test_a_websocket_client_receives_a_broadcast(serve, mode):
         client.disconnect()
 
 
-def _handshake(server, extensions):
-    """Open a raw websocket to Socket.IO offering EXTENSIONS; return the response head."""
-    key = base64.b64encode(os.urandom(16)).decode()
-    request = (
-        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{server.port}\r\nOrigin: {server.origin}\r\n"
-        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        f"Sec-WebSocket-Extensions: {extensions}\r\n\r\n"
-    )
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall(request.encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            head += chunk
-    return head.split(b"\r\n\r\n")[0].decode("latin-1")
-
-
-@pytest.mark.parametrize(
-    ("env", "accepted"), [({}, False), ({"LIVEQA_WEBSOCKET_DEFLATE": "1"}, True)]
-)
-def test_gevent_declines_permessage_deflate_unless_configured(serve, env, accepted):
-    # simple-websocket accepts any offer it sees; the app's RefuseDeflate hides it.
-    server, _ = serve("gevent", **env)
-    head = _handshake(server, "permessage-deflate; client_max_window_bits")
-    assert head.startswith("HTTP/1.1 101"), head
-    assert ("sec-websocket-extensions: permessage-deflate" in head.lower()) is accepted, head
-
-
 def _open_websocket(server):
     """Return a raw socket to Socket.IO, past the websocket handshake."""
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    sock.sendall(
-        (
-            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-            f"Host: 127.0.0.1:{server.port}\r\nOrigin: {server.origin}\r\n"
-            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(4096) or b"(closed)\r\n\r\n"
-    assert head.startswith(b"HTTP/1.1 101"), head
+    sock, head = raw_websocket(server)
+    assert head.startswith("HTTP/1.1 101"), head
     return sock
 
 
@@ -130,8 +68,8 @@ def _closed_by_server(sock, timeout=15.0):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_an_oversized_websocket_message_is_refused_before_it_arrives_in_full(serve, mode):
-    server, _ = serve(mode)
+def test_an_oversized_websocket_message_is_refused_before_it_arrives_in_full(make_server, mode):
+    server, _ = make_server(LIVEQA_ASYNC_MODE=mode)
     sock = _open_websocket(server)
     try:
         # A text frame announcing 100 MiB (masked with zeros, as a client must mask), of
@@ -157,8 +95,8 @@ def _get(port):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_connections_beyond_the_cap_wait_for_a_free_slot(serve, mode):
-    server, _ = serve(mode, LIVEQA_MAX_CONNECTIONS="2")
+def test_connections_beyond_the_cap_wait_for_a_free_slot(make_server, mode):
+    server, _ = make_server(LIVEQA_ASYNC_MODE=mode, LIVEQA_MAX_CONNECTIONS="2")
     held = _held_connections(server.port, 2)
     waiting = _get(server.port)
     try:

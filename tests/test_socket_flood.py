@@ -11,7 +11,7 @@ import pytest
 import requests
 import socketio
 from realclients import socket_client
-from realserver import server_logs, start_servers, wait_for
+from realserver import wait_for
 
 pytestmark = pytest.mark.server
 
@@ -25,21 +25,6 @@ FLOOD_ENV = {
 }
 FLOOD_EVENTS = 3000
 TIMEOUT = 30
-
-
-@pytest.fixture
-def serve(tmp_path):
-    started = []
-
-    def start(env):
-        servers, _info = start_servers(tmp_path, env_extra=env)
-        started.extend(servers)
-        return servers[0]
-
-    yield start
-    for server in started:
-        server.stop()
-    print(server_logs(started))
 
 
 def flood(client, acks: list) -> int:
@@ -57,8 +42,8 @@ def flood(client, acks: list) -> int:
     return sent
 
 
-def test_a_flooding_socket_is_refused_then_disconnected_while_others_are_served(serve):
-    server = serve(FLOOD_ENV)
+def test_a_flooding_socket_is_refused_then_disconnected_while_others_are_served(make_server):
+    server, _info = make_server(**FLOOD_ENV)
     other = socket_client(server)
     flooder = socketio.Client(reconnection=False)
     reasons = []
@@ -105,8 +90,8 @@ def session_id(answer) -> str:
 
 
 @pytest.mark.parametrize("hops", [0, 1])
-def test_sockets_per_address_are_capped_at_connect(serve, hops):
-    server = serve({"LIVEQA_SOCKETS_PER_ADDRESS": "2", "LIVEQA_PROXY_HOPS": str(hops)})
+def test_sockets_per_address_are_capped_at_connect(make_server, hops):
+    server, _info = make_server(LIVEQA_SOCKETS_PER_ADDRESS="2", LIVEQA_PROXY_HOPS=str(hops))
     first = session_id(handshake(server, "198.51.100.1"))
     session_id(handshake(server, "198.51.100.1"))
 
@@ -124,8 +109,8 @@ def test_sockets_per_address_are_capped_at_connect(serve, hops):
     session_id(handshake(server, "198.51.100.1"))
 
 
-def test_a_socketio_client_over_the_cap_gets_in_once_a_slot_frees(serve):
-    server = serve({"LIVEQA_SOCKETS_PER_ADDRESS": "1"})
+def test_a_socketio_client_over_the_cap_gets_in_once_a_slot_frees(make_server):
+    server, _info = make_server(LIVEQA_SOCKETS_PER_ADDRESS="1")
     first = socket_client(server)
     try:
         # Refused at the handshake (401, the reason in its JSON body): socket.io clients

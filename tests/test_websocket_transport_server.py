@@ -6,14 +6,11 @@ directly) would see the session's events in another order than the polling clien
 the upstream queue serves) or miss some.
 """
 
-import base64
-import os
-import socket
 import uuid
 
 import pytest
-from realclients import StaffApi, socket_client
-from realserver import server_logs, start_servers, wait_for
+from realclients import StaffApi, handshake_head, socket_client
+from realserver import wait_for
 
 pytestmark = pytest.mark.server
 
@@ -21,57 +18,20 @@ OFFER = "permessage-deflate; client_max_window_bits"
 APPROVALS = 4
 
 
-@pytest.fixture
-def make_server(tmp_path):
-    started = []
-
-    def make(**env):
-        servers, info = start_servers(tmp_path, env_extra=env)
-        started.extend(servers)
-        return servers[0], info
-
-    yield make
-    for server in started:
-        server.stop()
-    print(server_logs(started))
-
-
-def handshake_head(server, extensions):
-    """Open a websocket to SERVER offering EXTENSIONS; return the response head, lower-cased."""
-    key = base64.b64encode(os.urandom(16)).decode()
-    request = (
-        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{server.port}\r\n"
-        f"Origin: {server.origin}\r\n"
-        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        f"Sec-WebSocket-Extensions: {extensions}\r\n\r\n"
-    )
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall(request.encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            head += chunk
-    return head.split(b"\r\n\r\n")[0].decode().lower()
-
-
+@pytest.mark.parametrize("mode", ["eventlet", "gevent"])
 @pytest.mark.parametrize(
     ("env", "accepted"), [({}, False), ({"LIVEQA_WEBSOCKET_DEFLATE": "1"}, True)]
 )
-def test_permessage_deflate_is_refused_unless_configured(make_server, env, accepted):
-    server, _info = make_server(**env)
-    head = handshake_head(server, OFFER)
+def test_permessage_deflate_is_refused_unless_configured(make_server, mode, env, accepted):
+    # eventlet and simple-websocket (gevent) both accept any offer they see.
+    server, _info = make_server(LIVEQA_ASYNC_MODE=mode, **env)
+    head = handshake_head(server, OFFER).lower()
     assert head.startswith("http/1.1 101"), head
     assert ("sec-websocket-extensions: permessage-deflate" in head) is accepted, head
 
 
 def question_ids(event, data):
-    """Return the question ids a live event carries, in either protocol's shape."""
-    if event == "change":
-        return [data.get("question_id")]
+    """Return the question ids a live event carries."""
     if event == "changes":
         return [item.get("question_id") for item in data.get("changes", [])]
     return []

@@ -1,4 +1,4 @@
-"""Two real server processes sharing one Redis message queue, for the tests that need them."""
+"""Fixtures starting real server processes: one at a time, or two sharing a Redis queue."""
 
 import socket
 import uuid
@@ -22,6 +22,22 @@ def redis_answers() -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+@pytest.fixture
+def make_server(tmp_path):
+    """Return a function starting a seeded server with extra environment; stop it after."""
+    started = []
+
+    def make(**env):
+        servers, info = start_servers(tmp_path, env_extra=env)
+        started.extend(servers)
+        return servers[0], info
+
+    yield make
+    for server in started:
+        server.stop()
+    print(server_logs(started))
 
 
 @pytest.fixture
