@@ -8,11 +8,9 @@ under every mode: simple-websocket negotiates only what the request's headers of
 Its DirectFanout is eventlet-only; under gevent every packet takes python-engineio's queue.
 """
 
-import os
 import signal
 import socket
 import sys
-import time
 
 
 def patch(database_url):
@@ -98,13 +96,7 @@ def _drain(server, in_flight, grace_seconds):
     # Closing the listener makes new connections fail at once, so a proxy sends them to
     # another process; the handlers already running go on.
     server.close()
-    deadline = time.monotonic() + grace_seconds
-    while in_flight.count > 0 and time.monotonic() < deadline:
-        gevent.sleep(0.05)
-    sys.stdout.write(f"SIGTERM: exiting with {in_flight.count} request(s) unfinished\n")
-    sys.stdout.flush()
-    # Sockets close with the process; their clients reconnect, to another process.
-    os._exit(0)
+    in_flight.finish(grace_seconds, gevent.sleep)
 
 
 def serve(in_flight, cfg, host, port, access_log):

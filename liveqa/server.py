@@ -93,6 +93,16 @@ class InFlight:
     def _done(self):
         self.count -= 1
 
+    def finish(self, grace_seconds, sleep):
+        """Wait up to GRACE_SECONDS (sleeping with SLEEP) for the requests in flight; exit."""
+        deadline = time.monotonic() + grace_seconds
+        while self.count > 0 and time.monotonic() < deadline:
+            sleep(0.05)
+        sys.stdout.write(f"SIGTERM: exiting with {self.count} request(s) unfinished\n")
+        sys.stdout.flush()
+        # Sockets close with the process; their clients reconnect, to another process.
+        os._exit(0)
+
     def __call__(self, environ, start_response):
         # A websocket or a long poll lasts as long as the client stays: not worth waiting for.
         if environ.get("PATH_INFO", "").startswith(self.socketio_path):
@@ -119,13 +129,7 @@ def _drain(main, listener, in_flight, grace_seconds):
     eventlet.sleep(0)
     with contextlib.suppress(OSError):
         listener.close()
-    deadline = time.monotonic() + grace_seconds
-    while in_flight.count > 0 and time.monotonic() < deadline:
-        eventlet.sleep(0.05)
-    sys.stdout.write(f"SIGTERM: exiting with {in_flight.count} request(s) unfinished\n")
-    sys.stdout.flush()
-    # Sockets close with the process; their clients reconnect, to another process.
-    os._exit(0)
+    in_flight.finish(grace_seconds, eventlet.sleep)
 
 
 def _drain_wakeups(reader):
