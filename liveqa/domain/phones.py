@@ -14,12 +14,12 @@ import logging
 from datetime import datetime, timedelta
 
 import phonenumbers
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from sqlalchemy import Text, exists, func, select, type_coerce, update
 
 from liveqa.domain.audit import record_audit
 from liveqa.domain.lifecycle import TRANSITIONS
+from liveqa.domain.sealing import Sealer
 from liveqa.extensions import db
 from liveqa.models import FollowUp, FollowUpStatus, Question
 from liveqa.models.types import PHONE_VAULT
@@ -30,29 +30,20 @@ log = logging.getLogger(__name__)
 FINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
 
 
-class PhoneVault:
+class PhoneVault(Sealer):
     """Seals and opens phone numbers, and hashes them for matching."""
 
     def __init__(self, keys: list[str], hash_key: str):
-        self._fernet = MultiFernet([Fernet(key.encode("ascii")) for key in keys])
+        super().__init__(keys)
         self._hash_key = hash_key.encode("utf-8")
-
-    def seal(self, phone: str) -> str:
-        """Return PHONE encrypted under the first key."""
-        return self._fernet.encrypt(phone.encode("utf-8")).decode("ascii")
 
     def open(self, token: str) -> str | None:
         """Return the phone number sealed in TOKEN, or None if no key opens it."""
-        try:
-            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
-        except (InvalidToken, UnicodeEncodeError):
+        phone = super().open(token)
+        if phone is None:
             # Never the token or the number: only that a key is missing.
             log.error("a stored phone number could not be decrypted: is its key in PHONE_KEYS?")
-            return None
-
-    def reseal(self, token: str) -> str:
-        """Return TOKEN sealed again under the first key (raises if no key opens it)."""
-        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        return phone
 
     def digest(self, phone: str) -> str:
         """Return the keyed hash of PHONE, written in any of its usual forms."""

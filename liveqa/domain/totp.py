@@ -6,13 +6,13 @@ import time
 
 import pyotp
 import segno
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from liveqa.domain.sealing import Sealer
 from liveqa.domain.text import ascii_digits
 from liveqa.extensions import db
 from liveqa.models import User
@@ -23,7 +23,7 @@ VALID_WINDOW = 1
 CODE = re.compile(r"[0-9]{6}")
 
 
-def _fernet() -> MultiFernet:
+def _sealer() -> Sealer:
     keys = list(current_app.config.get("TOTP_KEYS") or ())
     if not keys:
         # Derived, not the secret key itself: a key for this one purpose.
@@ -31,7 +31,7 @@ def _fernet() -> MultiFernet:
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"liveqa totp secrets"
         ).derive(current_app.secret_key.encode())
         keys = [base64.urlsafe_b64encode(derived)]
-    return MultiFernet([Fernet(key) for key in keys])
+    return Sealer(keys)
 
 
 def new_secret() -> str:
@@ -41,15 +41,12 @@ def new_secret() -> str:
 
 def seal(secret: str) -> str:
     """Return SECRET encrypted for storage."""
-    return _fernet().encrypt(secret.encode()).decode()
+    return _sealer().seal(secret)
 
 
 def unseal(sealed: str) -> str | None:
     """Return the secret SEALED holds, or None if no configured key opens it."""
-    try:
-        return _fernet().decrypt(sealed.encode()).decode()
-    except (InvalidToken, ValueError):
-        return None
+    return _sealer().open(sealed)
 
 
 def provisioning_uri(secret: str, account: str) -> str:
