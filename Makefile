@@ -29,7 +29,7 @@ PYTEST_ARGS ?=
 # module-scoped servers and seeds are made once. `make test XDIST=` runs them in one process.
 XDIST ?= -n auto --dist loadfile
 
-.PHONY: venv assets translations extract run test browser lint clean bench
+.PHONY: venv assets translations extract run test browser lint clean bench bench-node
 
 venv: $(VENV_STAMP)
 
@@ -110,3 +110,15 @@ BENCH_ARGS ?= --clients 1500 --changes 20 --supports 300
 bench: $(VENV_STAMP)
 	$(BIN)/python -c 'import aiohttp' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+
+# LiveQA against a Node socket.io reference server under one load generator (bench/node/):
+# side-by-side tables with LiveQA/Node ratios, on SQLite, PostgreSQL and two processes
+# sharing Redis. See bench/README.md; e.g. `make bench-node BENCH_NODE_ARGS='--citizens 5000'`.
+BENCH_NODE_ARGS ?= --citizens 1000
+BENCH_NODE_STAMP := bench/node/node_modules/.liveqa-installed
+bench-node: $(VENV_STAMP) $(BENCH_NODE_STAMP)
+	$(BIN)/python bench/compare.py $(BENCH_NODE_ARGS)
+
+$(BENCH_NODE_STAMP): bench/node/package.json bench/node/package-lock.json
+	cd bench/node && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@

@@ -1,0 +1,165 @@
+"""Turn the load generator's raw timings into the side-by-side numbers and the ratio table.
+
+Pure functions only (no processes, no sockets), so tests/test_bench_compare.py keeps them
+honest. The generator (bench/node/load.js) writes, per phase, each command's per-citizen
+delay in ms (-1: never received; -2: that citizen was not listening), and /proc samples
+of the server processes.
+"""
+
+import math
+
+NEVER = -1
+NOT_LISTENING = -2
+
+
+def percentile(values, pct: float) -> float | None:
+    """Return the nearest-rank PCT percentile of VALUES, or None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def latency(values) -> dict:
+    """Return count, p50, p90, p99 and max of VALUES (ms), rounded to 0.1 ms."""
+    result = {"count": len(values)}
+    for name, pct in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100)):
+        value = percentile(values, pct)
+        result[name] = None if value is None else round(value, 1)
+    return result
+
+
+def phase_summary(phase: dict, listeners: int) -> dict:
+    """Summarize one change phase: receipt delays, delivery, HTTP time and CPU per recipient."""
+    delays, expected, http = [], 0, []
+    coalesced = duplicates = errors = 0
+    for step in phase["steps"]:
+        for delay in step["delays_ms"]:
+            if delay == NOT_LISTENING:
+                continue
+            expected += 1
+            if delay >= 0:
+                delays.append(delay)
+        if step.get("http_ms") is not None:
+            http.append(step["http_ms"])
+        errors += 1 if step.get("error") else 0
+        coalesced += step.get("coalesced", 0)
+        duplicates += step.get("duplicates", 0)
+    result = {
+        "changes": len(phase["steps"]),
+        "receipt_ms": latency(delays),
+        "delivered_pct": round(100 * len(delays) / expected, 2) if expected else None,
+        "command_http_ms": latency(http),
+        "command_errors": errors,
+        "coalesced": coalesced,
+        "duplicates": duplicates,
+    }
+    cpu = phase.get("cpu")
+    if cpu and listeners and phase["steps"]:
+        seconds = cpu["after"]["cpu"] - cpu["before"]["cpu"]
+        recipients = len(phase["steps"]) * listeners
+        result["server_cpu_s"] = round(seconds, 2)
+        result["cpu_us_per_recipient"] = round(1e6 * seconds / recipients, 1)
+    return result
+
+
+def submit_summary(acks: list[dict]) -> dict:
+    """Summarize the submit acknowledgements: latency of the answered, timeouts, statuses."""
+    statuses: dict[str, int] = {}
+    for ack in acks:
+        statuses[str(ack["status"])] = statuses.get(str(ack["status"]), 0) + 1
+    answered = [a["ms"] for a in acks if a["status"] in (200, 201)]
+    return {
+        "submits": len(acks),
+        "ack_ms": latency(answered),
+        "timeouts": statuses.get("timeout", 0),
+        "statuses": statuses,
+    }
+
+
+def memory_per_connection(samples: dict, joined: int) -> dict:
+    """Return the servers' RSS growth per joined citizen (KB), idle and after broadcasts."""
+    base = samples.get("before_connect", {}).get("rss_kb")
+    result = {}
+    for name in ("idle", "after_broadcasts"):
+        value = samples.get(name, {}).get("rss_kb")
+        if base is not None and value is not None and joined:
+            result[f"{name}_kb"] = round((value - base) / joined, 1)
+    return result
+
+
+def summarize(raw: dict) -> dict:
+    """Return every headline number of one generator run."""
+    joined = raw.get("connect", {}).get("joined", 0)
+    summary = {
+        "connect": raw.get("connect", {}),
+        "lost_sockets": raw.get("citizens", {}).get("lost", 0),
+        "lost_reasons": raw.get("citizens", {}).get("lost_reasons", {}),
+        "citizen0": {k: v for k, v in raw.get("citizens", {}).items() if k.endswith("citizen0")},
+        "memory_per_connection": memory_per_connection(raw.get("samples", {}), joined),
+        "phases": {
+            name: phase_summary(phase, joined) for name, phase in raw.get("phases", {}).items()
+        },
+    }
+    if "submits" in raw:
+        summary["submits"] = submit_summary(raw["submits"])
+    return summary
+
+
+def metric_rows(summary: dict) -> list[tuple[str, float | None]]:
+    """Return (label, value) rows of one run's summary, in the table's order."""
+    rows = []
+    for name, phase in summary["phases"].items():
+        receipt = phase["receipt_ms"]
+        for pct in ("p50", "p90", "p99", "max"):
+            rows.append((f"{name}: receipt {pct} ms", receipt[pct]))
+        rows.append((f"{name}: delivered %", phase["delivered_pct"]))
+        if "cpu_us_per_recipient" in phase and name != "during_submits":
+            rows.append((f"{name}: CPU µs per recipient", phase["cpu_us_per_recipient"]))
+    submits = summary.get("submits")
+    if submits:
+        rows.append(("submit ack p50 ms", submits["ack_ms"]["p50"]))
+        rows.append(("submit ack p99 ms", submits["ack_ms"]["p99"]))
+        rows.append(("submit timeouts", submits["timeouts"]))
+    memory = summary["memory_per_connection"]
+    rows.append(("RSS KB per citizen, idle", memory.get("idle_kb")))
+    rows.append(("RSS KB per citizen, after broadcasts", memory.get("after_broadcasts_kb")))
+    rows.append(("sockets lost", summary["lost_sockets"]))
+    return rows
+
+
+def ratio(ours: float | None, theirs: float | None) -> float | None:
+    """Return OURS / THEIRS rounded to 0.01, or None when it means nothing."""
+    if ours is None or theirs is None or theirs <= 0:
+        return None
+    return round(ours / theirs, 2)
+
+
+def ratio_table(liveqa: dict | None, node: dict | None) -> list[tuple]:
+    """Return (metric, LiveQA, Node, LiveQA/Node) rows for two run summaries."""
+    ours = dict(metric_rows(liveqa)) if liveqa else {}
+    theirs = dict(metric_rows(node)) if node else {}
+    labels = list(ours) + [label for label in theirs if label not in ours]
+    rows = []
+    for label in labels:
+        mine, yours = ours.get(label), theirs.get(label)
+        rows.append((label, mine, yours, ratio(mine, yours)))
+    return rows
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
+    return f"{value:,}"
+
+
+def markdown_table(rows: list[tuple]) -> str:
+    """Return ROWS (from ratio_table) as a Markdown table."""
+    lines = ["| metric | LiveQA | Node | LiveQA/Node |", "|---|---:|---:|---:|"]
+    for label, ours, theirs, factor in rows:
+        shown = "–" if factor is None else f"{factor:.2f}×"
+        lines.append(f"| {label} | {_cell(ours)} | {_cell(theirs)} | {shown} |")
+    return "\n".join(lines)
