@@ -30,10 +30,18 @@ def latency(values) -> dict:
     return result
 
 
+def achieved_rate(steps: list[dict]) -> float | None:
+    """Return the changes per second actually sent (a slow answer delays the next command)."""
+    sent = [s["sent_ms"] for s in steps if s.get("sent_ms") is not None]
+    if len(sent) < 2 or max(sent) <= min(sent):
+        return None
+    return round((len(sent) - 1) * 1000 / (max(sent) - min(sent)), 2)
+
+
 def phase_summary(phase: dict, listeners: int) -> dict:
     """Summarize one change phase: receipt delays, delivery, HTTP time and CPU per recipient."""
     delays, expected, http = [], 0, []
-    coalesced = duplicates = errors = 0
+    coalesced = overtaken = duplicates = errors = 0
     for step in phase["steps"]:
         for delay in step["delays_ms"]:
             if delay == NOT_LISTENING:
@@ -45,6 +53,7 @@ def phase_summary(phase: dict, listeners: int) -> dict:
             http.append(step["http_ms"])
         errors += 1 if step.get("error") else 0
         coalesced += step.get("coalesced", 0)
+        overtaken += step.get("overtaken", 0)
         duplicates += step.get("duplicates", 0)
     result = {
         "changes": len(phase["steps"]),
@@ -52,7 +61,11 @@ def phase_summary(phase: dict, listeners: int) -> dict:
         "delivered_pct": round(100 * len(delays) / expected, 2) if expected else None,
         "command_http_ms": latency(http),
         "command_errors": errors,
+        "achieved_rate": achieved_rate(phase["steps"]),
+        # Receipts covered by a later change of the same question: in one batch
+        # (coalesced), or a per-change event that arrived after its successor (overtaken).
         "coalesced": coalesced,
+        "overtaken": overtaken,
         "duplicates": duplicates,
     }
     cpu = phase.get("cpu")
@@ -115,6 +128,7 @@ def metric_rows(summary: dict) -> list[tuple[str, float | None]]:
         for pct in ("p50", "p90", "p99", "max"):
             rows.append((f"{name}: receipt {pct} ms", receipt[pct]))
         rows.append((f"{name}: delivered %", phase["delivered_pct"]))
+        rows.append((f"{name}: changes/s achieved", phase["achieved_rate"]))
         if "cpu_us_per_recipient" in phase and name != "during_submits":
             rows.append((f"{name}: CPU µs per recipient", phase["cpu_us_per_recipient"]))
     submits = summary.get("submits")

@@ -135,18 +135,21 @@ const citizens = [];
 let expecting = new Map(); // "qid:kind" -> step, for the phase being measured
 let closing = false;
 
-function onItem(citizen, item, at) {
+function onItem(citizen, item, at, batched) {
   const step = expecting.get(`${item.question_id}:${item.kind}`);
   if (!step) return;
   if (citizen.index === 0) citizen.itemBytes.push(Buffer.byteLength(JSON.stringify(item)));
-  // Everything earlier on this question is covered by this item (a coalesced batch).
+  const i = citizen.index;
+  if (step.how[i] === 1) step.duplicates += 1;
+  if (step.how[i] !== 0) return; // already covered by a later change of its question
+  // Everything earlier on this question is covered by this item: coalesced into a batch,
+  // or (per-change events) overtaken by a later change, which a client reads as a gap.
   for (const s of step.chain) {
-    if (s.receipts[citizen.index] < 0) {
-      s.receipts[citizen.index] = at;
-      if (s !== step) s.coalesced += 1;
-    } else if (s === step) {
-      step.duplicates += 1;
-    }
+    if (s.how[i] !== 0) continue;
+    s.receipts[i] = at;
+    s.how[i] = s === step ? 1 : 2;
+    if (s !== step && batched) s.coalesced += 1;
+    if (s !== step && !batched) s.overtaken += 1;
   }
 }
 
@@ -167,13 +170,13 @@ function connect(index, sessionId) {
     socket.on("change", (data) => {
       measure(data);
       citizen.legacy += 1;
-      onItem(citizen, data, t());
+      onItem(citizen, data, t(), false);
     });
     socket.on("changes", (batch) => {
       measure(batch);
       citizen.batches += 1;
       const at = t();
-      for (const item of batch.changes || []) onItem(citizen, item, at);
+      for (const item of batch.changes || []) onItem(citizen, item, at, true);
     });
     socket.on("tally", (data) => {
       measure(data);
@@ -228,7 +231,9 @@ async function drive(moderator, plan, rate, phase) {
   for (const step of plan) {
     step.receipts = new Float64Array(n).fill(-1);
     for (const c of citizens) if (c.joinedSeq === null || c.lost) step.receipts[c.index] = -2;
+    step.how = new Uint8Array(n);
     step.coalesced = 0;
+    step.overtaken = 0;
     step.duplicates = 0;
     const chain = chains.get(step.qid) || [];
     chain.push(step);
@@ -236,8 +241,10 @@ async function drive(moderator, plan, rate, phase) {
     step.chain = [...chain];
     expecting.set(`${step.qid}:${step.kind}`, step);
   }
+  // One moderator: each command goes at its time on the schedule, or when the previous
+  // one has been answered if that is later (a route needs its approve committed).
   const start = t() + 200;
-  const sends = plan.map(async (step, i) => {
+  for (const [i, step] of plan.entries()) {
     await sleep(Math.max(0, start + (i * 1000) / rate - t()));
     step.sent = t();
     try {
@@ -246,14 +253,13 @@ async function drive(moderator, plan, rate, phase) {
     } catch (error) {
       step.error = String(error).slice(0, 300);
     }
-  });
-  await Promise.all(sends);
+  }
   const deadline = t() + cfg.settle_ms;
   const waiting = () => plan.some((s) => s.receipts.some((r, i) => r === -1 && !citizens[i].lost));
   while (t() < deadline && waiting()) await sleep(100);
   return plan.map((s) => ({
     phase, verb: s.verb, sent_ms: s.sent, http_ms: s.answered ? s.answered - s.sent : null, error: s.error || null,
-    coalesced: s.coalesced, duplicates: s.duplicates,
+    coalesced: s.coalesced, overtaken: s.overtaken, duplicates: s.duplicates,
     // per citizen: ms from the command's request to the receipt; -1 never; -2 not listening
     delays_ms: Array.from(s.receipts, (r) => (r >= 0 ? Math.round((r - s.sent) * 10) / 10 : r)),
   }));
