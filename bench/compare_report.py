@@ -74,6 +74,11 @@ def phase_summary(phase: dict, listeners: int) -> dict:
         recipients = len(phase["steps"]) * listeners
         result["server_cpu_s"] = round(seconds, 2)
         result["cpu_us_per_recipient"] = round(1e6 * seconds / recipients, 1)
+        wall = (cpu["after"].get("at", 0) - cpu["before"].get("at", 0)) / 1000
+        if wall > 0 and "load_cpu" in cpu["before"]:
+            # The generator's own CPU share: near 100 % it, not the server, sets the delays.
+            load = cpu["after"]["load_cpu"] - cpu["before"]["load_cpu"]
+            result["generator_cpu_pct"] = round(100 * load / wall, 1)
     return result
 
 
@@ -131,6 +136,8 @@ def metric_rows(summary: dict) -> list[tuple[str, float | None]]:
         rows.append((f"{name}: changes/s achieved", phase["achieved_rate"]))
         if "cpu_us_per_recipient" in phase and name != "during_submits":
             rows.append((f"{name}: CPU µs per recipient", phase["cpu_us_per_recipient"]))
+        if "generator_cpu_pct" in phase:
+            rows.append((f"{name}: generator CPU %", phase["generator_cpu_pct"]))
     submits = summary.get("submits")
     if submits:
         rows.append(("submit ack p50 ms", submits["ack_ms"]["p50"]))

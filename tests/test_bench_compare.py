@@ -74,6 +74,15 @@ def test_cpu_is_per_change_per_recipient():
     summary = phase_summary(phase([[1, 2]] * 4, cpu_seconds=0.002), listeners=2)
     # 2 ms over 4 changes to 2 citizens: 250 µs per recipient.
     assert summary["cpu_us_per_recipient"] == pytest.approx(250.0)
+    assert "generator_cpu_pct" not in summary
+
+
+def test_the_generators_own_cpu_share_is_reported():
+    measured = phase([[1, 2]], cpu_seconds=0.5)
+    measured["cpu"]["before"].update(at=1000.0, load_cpu=3.0)
+    measured["cpu"]["after"].update(at=5000.0, load_cpu=5.0)
+    # 2 s of generator CPU over 4 s of wall time.
+    assert phase_summary(measured, 2)["generator_cpu_pct"] == 50.0
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,9 @@ function procSample() {
       // a vanished server shows as missing CPU and memory; the lost sockets tell why
     }
   }
-  return { at: t(), cpu, rss_kb: rssKb, loadavg: fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ") };
+  const own = process.cpuUsage();
+  const loadavg = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  return { at: t(), cpu, rss_kb: rssKb, load_cpu: (own.user + own.system) / 1e6, loadavg };
 }
 
 // --- HTTP as a browser ------------------------------------------------------------------------
@@ -138,7 +140,10 @@ let closing = false;
 function onItem(citizen, item, at, batched) {
   const step = expecting.get(`${item.question_id}:${item.kind}`);
   if (!step) return;
-  if (citizen.index === 0) citizen.itemBytes.push(Buffer.byteLength(JSON.stringify(item)));
+  if (citizen.index === 0) {
+    citizen.itemBytes.push(Buffer.byteLength(JSON.stringify(item)));
+    citizen.sampleItems[item.kind] = item;
+  }
   const i = citizen.index;
   if (step.how[i] === 1) step.duplicates += 1;
   if (step.how[i] !== 0) return; // already covered by a later change of its question
@@ -155,7 +160,10 @@ function onItem(citizen, item, at, batched) {
 
 function connect(index, sessionId) {
   const base = urls[index % urls.length];
-  const citizen = { index, base, socket: null, joinedSeq: null, lost: false, messages: 0, batches: 0, legacy: 0, tallies: 0, bytes: 0, itemBytes: [] };
+  const citizen = {
+    index, base, socket: null, joinedSeq: null, lost: false,
+    messages: 0, batches: 0, legacy: 0, tallies: 0, bytes: 0, itemBytes: [], sampleItems: {},
+  };
   citizens.push(citizen);
   return new Promise((resolve) => {
     const socket = io(base, {
@@ -195,7 +203,8 @@ function connect(index, sessionId) {
     socket.on("connect_error", give);
     socket.on("connect", async () => {
       try {
-        const ack = await socket.timeout(cfg.connect_timeout_ms).emitWithAck("join", { session_id: sessionId, room: "public" });
+        const ack = await socket.timeout(cfg.connect_timeout_ms)
+          .emitWithAck("join", { session_id: sessionId, room: "public" });
         if (ack && ack.ok) citizen.joinedSeq = ack.seq;
         else citizen.error = `join refused: ${JSON.stringify(ack).slice(0, 200)}`;
       } catch (error) {
@@ -218,8 +227,11 @@ async function connectAll(sessionId) {
   }
   await Promise.all(Array.from({ length: cfg.connect_concurrency }, worker));
   const errors = {};
-  for (const c of citizens) if (c.error) errors[c.error.split(":")[0]] = (errors[c.error.split(":")[0]] || 0) + 1;
-  return { requested: cfg.citizens, joined: citizens.filter((c) => c.joinedSeq !== null).length, errors, seconds: (t() - started) / 1000 };
+  for (const c of citizens) {
+    if (c.error) errors[c.error.split(":")[0]] = (errors[c.error.split(":")[0]] || 0) + 1;
+  }
+  const joined = citizens.filter((c) => c.joinedSeq !== null).length;
+  return { requested: cfg.citizens, joined, errors, seconds: (t() - started) / 1000 };
 }
 
 // --- changes and submits --------------------------------------------------------------------
@@ -258,7 +270,8 @@ async function drive(moderator, plan, rate, phase) {
   const waiting = () => plan.some((s) => s.receipts.some((r, i) => r === -1 && !citizens[i].lost));
   while (t() < deadline && waiting()) await sleep(100);
   return plan.map((s) => ({
-    phase, verb: s.verb, sent_ms: s.sent, http_ms: s.answered ? s.answered - s.sent : null, error: s.error || null,
+    phase, verb: s.verb, sent_ms: s.sent, http_ms: s.answered ? s.answered - s.sent : null,
+    error: s.error || null,
     coalesced: s.coalesced, overtaken: s.overtaken, duplicates: s.duplicates,
     // per citizen: ms from the command's request to the receipt; -1 never; -2 not listening
     delays_ms: Array.from(s.receipts, (r) => (r >= 0 ? Math.round((r - s.sent) * 10) / 10 : r)),
@@ -330,13 +343,15 @@ async function main() {
   report.citizens = {
     joined: citizens.filter((c) => c.joinedSeq !== null).length,
     lost: citizens.filter((c) => c.lost).length,
-    lost_reasons: citizens.filter((c) => c.lost).reduce((acc, c) => ({ ...acc, [c.lostReason]: (acc[c.lostReason] || 0) + 1 }), {}),
+    lost_reasons: citizens.filter((c) => c.lost)
+      .reduce((acc, c) => ({ ...acc, [c.lostReason]: (acc[c.lostReason] || 0) + 1 }), {}),
     messages_citizen0: citizens[0] ? citizens[0].messages : 0,
     bytes_citizen0: citizens[0] ? citizens[0].bytes : 0,
     legacy_change_events_citizen0: citizens[0] ? citizens[0].legacy : 0,
     batches_citizen0: citizens[0] ? citizens[0].batches : 0,
     tallies_citizen0: citizens[0] ? citizens[0].tallies : 0,
     // JSON size of one measured change item (approve/route), to check payload parity
+    sample_items_citizen0: citizens[0] ? citizens[0].sampleItems : {},
     item_bytes_citizen0: citizens[0] && citizens[0].itemBytes.length
       ? Math.round(citizens[0].itemBytes.reduce((a, b) => a + b, 0) / citizens[0].itemBytes.length) : null,
   };

@@ -37,18 +37,14 @@ function parseArgs(argv, defaults) {
 
 const PUBLIC = new Set(["approved", "routed", "on_air", "answered"]);
 const OPEN = new Set(["pending", "approved", "routed", "on_air"]);
-const now = () => new Date().toISOString();
-const official = (id, name, title) => ({
-  id, name, title, title_en: "Deputy for urban services", portfolio: "خدمات شهری و محیط زیست",
-});
+// Python's isoformat() of an aware UTC datetime, so timestamps weigh the same.
+const now = () => new Date().toISOString().replace("Z", "000+00:00");
+// The e2e seed's officials (tests/realseed.py): the same names, the same payload sizes.
+const official = (id, name, title) => ({ id, name, title, title_en: title, portfolio: title });
 const OFFICIALS = [
-  official(1, "مهندس علی رضایی", "معاون خدمات شهری"),
-  official(2, "دکتر مریم احمدی", "معاون حمل‌ونقل و ترافیک"),
+  official(1, "مهندس آزمون‌پور", "معاون خدمات شهری"),
+  official(2, "دکتر دومی", "معاون حمل و نقل"),
 ];
-const CATEGORY = {
-  id: 1, slug: "urban-services", name: "خدمات شهری", name_en: "Urban services", default_official_id: 1,
-};
-const DISTRICT = { id: 1, number: 1, name: "منطقه ۱", name_en: "District 1" };
 const SID = opt["session-id"];
 const live = {
   id: SID, title: "جلسه پرسش و پاسخ زنده شهروندان", status: "live", seq: 0, public_seq: 0,
@@ -68,8 +64,8 @@ function sessionJson() {
 
 function questionPublic(q) {
   return {
-    id: q.id, session_id: SID, text: q.text, status: q.status, category: CATEGORY,
-    district: DISTRICT, asker_name: q.name, support_count: q.support_count,
+    id: q.id, session_id: SID, text: q.text, status: q.status, category: q.category,
+    district: q.district, asker_name: q.name, support_count: q.support_count,
     official: q.official_id ? OFFICIALS[q.official_id - 1] : null, answer: null,
     position: q.position, submitted_at: q.submitted_at, on_air_at: null, answered_at: null,
   };
@@ -80,7 +76,7 @@ function questionStaff(q) {
     ...questionPublic(q), tracking_code: q.tracking_code, verbatim_text: q.text,
     edited_text: null, asker_phone: null, channel: "web", version: q.version,
     merged_into_id: null, reject_reason: null, reject_note: null, official_id: q.official_id,
-    category_id: 1, district_id: 1, approved_at: q.approved_at, routed_at: q.routed_at,
+    category_id: null, district_id: null, approved_at: q.approved_at, routed_at: q.routed_at,
     updated_at: q.updated_at,
     actions: q.status === "pending" ? ["approve", "reject", "edit", "merge", "classify"]
       : ["route", "reject", "edit", "classify", "put_back"],
@@ -287,7 +283,8 @@ async function handle(req, res) {
     const at = now();
     const q = {
       id, text: body.text, name: body.name || null, status: "pending", support_count: 0,
-      official_id: null, position: id, submitted_at: at, approved_at: null, routed_at: null,
+      category: null, district: null, official_id: null, position: null, submitted_at: at,
+      approved_at: null, routed_at: null,
       updated_at: at, version: 1, tracking_code: crypto.randomBytes(4).toString("hex").toUpperCase(),
     };
     questions.set(id, q);
