@@ -231,20 +231,25 @@ def run_setup(setup: str, workdir: Path, args) -> list[dict]:
     return records
 
 
-def print_tables(records: list[dict]) -> None:
-    """Print each setup's side-by-side table."""
-    for setup in dict.fromkeys(r["setup"] for r in records):
-        runs = {r["server"]: r for r in records if r["setup"] == setup}
-        print(f"\n### {setup}")
-        for kind, record in runs.items():
-            extra = f", ERROR {record['error']}" if "error" in record else ""
-            processes = record.get("processes", "?")
-            print(
-                f"{kind}: {record['citizens']} citizens, {processes} process(es), "
-                f"load average at start {record['loadavg_at_start']}{extra}"
-            )
-        summaries = [runs.get(k, {}).get("summary") for k in ("liveqa", "node")]
-        print(markdown_table(ratio_table(*summaries)))
+def print_tables(reports: list[list[dict]]) -> None:
+    """Print each setup's side-by-side table, the runs of several REPORTS as A, B ..."""
+    setups = dict.fromkeys(r["setup"] for records in reports for r in records)
+    for setup in setups:
+        print(f"\n### {setup}\n")
+        tables = []
+        for i, records in enumerate(reports):
+            runs = {r["server"]: r for r in records if r["setup"] == setup}
+            name = f"run {chr(ord('A') + i)}, " if len(reports) > 1 else ""
+            for kind, record in runs.items():
+                extra = f", ERROR {record['error']}" if "error" in record else ""
+                print(
+                    f"- {name}{kind}: {record['citizens']} citizens, "
+                    f"{record.get('processes', '?')} process(es), "
+                    f"load average at start {record['loadavg_at_start']}{extra}"
+                )
+            summaries = [runs.get(k, {}).get("summary") for k in ("liveqa", "node")]
+            tables.append(ratio_table(*summaries))
+        print("\n" + markdown_table(*tables))
 
 
 def parse_args(argv=None):
@@ -266,8 +271,11 @@ def parse_args(argv=None):
     add("--redis-url", default="redis://127.0.0.1:6379/0")
     add("--json", type=Path, help="write every run's summary to this file")
     add("--keep", action="store_true", help="keep the temporary directory (server logs)")
+    add("--tables-from", type=Path, nargs="+", help="only print saved --json reports' tables")
     args = parser.parse_args(argv)
     args.redis_citizens = args.redis_citizens or 2 * args.citizens
+    if args.tables_from:
+        return args
     if not shutil.which("taskset") or not shutil.which("node"):
         parser.error("needs taskset (util-linux) and node on PATH")
     if not (NODE_DIR / "node_modules" / "socket.io").is_dir():
@@ -278,6 +286,9 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     """Run every setup and print (and optionally save) the side-by-side tables."""
     args = parse_args(argv)
+    if args.tables_from:
+        print_tables([json.loads(path.read_text())["runs"] for path in args.tables_from])
+        return 0
     limits = raise_fd_limit(2 * max(args.citizens, args.redis_citizens))
     report = {"machine": machine(), "command": " ".join(sys.argv), "fd_limit": list(limits)}
     workdir = Path(tempfile.mkdtemp(prefix="liveqa-bench-node-"))
@@ -291,7 +302,7 @@ def main(argv=None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     report["runs"] = records
-    print_tables(records)
+    print_tables([records])
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return 1 if any("error" in r for r in records) else 0

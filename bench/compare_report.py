@@ -177,10 +177,19 @@ def _cell(value) -> str:
     return f"{value:,}"
 
 
-def markdown_table(rows: list[tuple]) -> str:
-    """Return ROWS (from ratio_table) as a Markdown table."""
-    lines = ["| metric | LiveQA | Node | LiveQA/Node |", "|---|---:|---:|---:|"]
-    for label, ours, theirs, factor in rows:
-        shown = "–" if factor is None else f"{factor:.2f}×"
-        lines.append(f"| {label} | {_cell(ours)} | {_cell(theirs)} | {shown} |")
+def markdown_table(*tables: list[tuple]) -> str:
+    """Return ratio tables (from ratio_table) as one Markdown table, runs A, B ... side by side."""
+    names = [""] if len(tables) == 1 else [f" {chr(ord('A') + i)}" for i in range(len(tables))]
+    # Rows are matched by label: a run may lack a row another has (an older generator).
+    ordered = sorted(tables, key=len, reverse=True)
+    labels = list(dict.fromkeys(row[0] for table in ordered for row in table))
+    by_label = [{row[0]: row for row in table} for table in tables]
+    head = "".join(f" LiveQA{n} | Node{n} | LiveQA/Node{n} |" for n in names)
+    lines = [f"| metric |{head}", "|---|" + "---:|" * 3 * len(tables)]
+    for label in labels:
+        cells = []
+        for rows in by_label:
+            _, ours, theirs, factor = rows.get(label, (label, None, None, None))
+            cells += [_cell(ours), _cell(theirs), "–" if factor is None else f"{factor:.2f}×"]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -153,3 +153,12 @@ def test_a_missing_run_still_makes_a_table():
     table = markdown_table(rows)
     assert table.splitlines()[0] == "| metric | LiveQA | Node | LiveQA/Node |"
     assert "| changes_1_per_s: receipt p99 ms | 40 | – | – |" in table
+
+
+def test_runs_side_by_side_are_matched_by_label():
+    newer = ratio_table(summarize(raw_run(40, 9, 400)), summarize(raw_run(10, 3, 100)))
+    older = [row for row in newer if "p90" not in row[0]]
+    lines = markdown_table(older, newer).splitlines()
+    assert lines[0].startswith("| metric | LiveQA A | Node A | LiveQA/Node A | LiveQA B |")
+    assert "| changes_1_per_s: receipt p90 ms | – | – | – | 40 | 10 | 4.00× |" in lines
+    assert [line.split(" | ")[0][2:] for line in lines[2:]] == [row[0] for row in newer]
