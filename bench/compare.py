@@ -266,7 +266,7 @@ def parse_args(argv=None):
     add("--servers", nargs="+", default=["liveqa", "node"], choices=["liveqa", "node"])
     add("--connect-concurrency", type=int, default=100, help="sockets opening at once (100)")
     add("--settle", type=float, default=15, help="seconds to wait for late receipts (15)")
-    add("--time-limit", type=float, default=900, help="seconds one generator run may take")
+    add("--time-limit", type=float, default=1800, help="seconds one generator run may take")
     add("--postgres-url", default=POSTGRES_URL, help="created and dropped by the run")
     add("--redis-url", default="redis://127.0.0.1:6379/0")
     add("--json", type=Path, help="write every run's summary to this file")

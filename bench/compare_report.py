@@ -55,8 +55,10 @@ def phase_summary(phase: dict, listeners: int) -> dict:
         coalesced += step.get("coalesced", 0)
         overtaken += step.get("overtaken", 0)
         duplicates += step.get("duplicates", 0)
+    # A command the generator never sent (the phase ran out of time) costs no CPU.
+    sent = sum(1 for step in phase["steps"] if step.get("sent_ms", 0) is not None)
     result = {
-        "changes": len(phase["steps"]),
+        "changes": sent,
         "receipt_ms": latency(delays),
         "delivered_pct": round(100 * len(delays) / expected, 2) if expected else None,
         "command_http_ms": latency(http),
@@ -69,9 +71,9 @@ def phase_summary(phase: dict, listeners: int) -> dict:
         "duplicates": duplicates,
     }
     cpu = phase.get("cpu")
-    if cpu and listeners and phase["steps"]:
+    if cpu and listeners and sent:
         seconds = cpu["after"]["cpu"] - cpu["before"]["cpu"]
-        recipients = len(phase["steps"]) * listeners
+        recipients = sent * listeners
         result["server_cpu_s"] = round(seconds, 2)
         result["cpu_us_per_recipient"] = round(1e6 * seconds / recipients, 1)
         wall = (cpu["after"].get("at", 0) - cpu["before"].get("at", 0)) / 1000

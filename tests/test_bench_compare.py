@@ -77,6 +77,15 @@ def test_cpu_is_per_change_per_recipient():
     assert "generator_cpu_pct" not in summary
 
 
+def test_a_command_never_sent_is_neither_expected_nor_charged():
+    measured = phase([[1, 2]] * 2, cpu_seconds=0.002)
+    measured["steps"][1] |= {"sent_ms": None, "delays_ms": [NOT_LISTENING] * 2, "error": "late"}
+    summary = phase_summary(measured, listeners=2)
+    assert (summary["changes"], summary["delivered_pct"], summary["command_errors"]) == (1, 100, 1)
+    # 2 ms over the one change sent to 2 citizens.
+    assert summary["cpu_us_per_recipient"] == pytest.approx(1000.0)
+
+
 def test_the_generators_own_cpu_share_is_reported():
     measured = phase([[1, 2]], cpu_seconds=0.5)
     measured["cpu"]["before"].update(at=1000.0, load_cpu=3.0)

@@ -82,8 +82,8 @@ class Browser {
     throw new Error("no CSRF token on /login or /");
   }
 
-  async post(path, body, expect) {
-    const reply = await this.request("POST", path, body);
+  async post(path, body, expect, timeoutMs = 15000) {
+    const reply = await this.request("POST", path, body, timeoutMs);
     if (expect && !expect.includes(reply.status)) {
       throw new Error(`POST ${path}: ${reply.status} ${reply.text.slice(0, 300)}`);
     }
@@ -256,11 +256,18 @@ async function drive(moderator, plan, rate, phase) {
   // One moderator: each command goes at its time on the schedule, or when the previous
   // one has been answered if that is later (a route needs its approve committed).
   const start = t() + 200;
+  // A server that answers too slowly ends the phase early rather than the whole run.
+  const phaseEnd = start + (3 * plan.length * 1000) / rate + cfg.settle_ms;
   for (const [i, step] of plan.entries()) {
     await sleep(Math.max(0, start + (i * 1000) / rate - t()));
+    if (t() > phaseEnd) {
+      step.error = "not sent: the phase ran out of time";
+      step.receipts.fill(-2);
+      continue;
+    }
     step.sent = t();
     try {
-      await moderator.post(`/api/v1/questions/${step.qid}/${step.verb}`, step.body, [200]);
+      await moderator.post(`/api/v1/questions/${step.qid}/${step.verb}`, step.body, [200], 30000);
       step.answered = t();
     } catch (error) {
       step.error = String(error).slice(0, 300);
@@ -270,7 +277,7 @@ async function drive(moderator, plan, rate, phase) {
   const waiting = () => plan.some((s) => s.receipts.some((r, i) => r === -1 && !citizens[i].lost));
   while (t() < deadline && waiting()) await sleep(100);
   return plan.map((s) => ({
-    phase, verb: s.verb, sent_ms: s.sent, http_ms: s.answered ? s.answered - s.sent : null,
+    phase, verb: s.verb, sent_ms: s.sent ?? null, http_ms: s.answered ? s.answered - s.sent : null,
     error: s.error || null,
     coalesced: s.coalesced, overtaken: s.overtaken, duplicates: s.duplicates,
     // per citizen: ms from the command's request to the receipt; -1 never; -2 not listening
