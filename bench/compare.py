@@ -188,6 +188,7 @@ def run_load(running: Running, citizens: int, workdir: Path, name: str, args) ->
         "connect_concurrency": args.connect_concurrency,
         "connect_timeout_ms": 30_000,
         "settle_ms": args.settle * 1000,
+        "client_deflate": args.client_deflate,
         "out": str(out),
     }
     config_path = workdir / f"{name}-config.json"
@@ -200,6 +201,7 @@ def run_load(running: Running, citizens: int, workdir: Path, name: str, args) ->
 def one_run(kind: str, setup: str, citizens: int, workdir: Path, args) -> dict:
     """Start KIND's server(s) for SETUP, run the load, stop them; return the run's record."""
     record = {"server": kind, "setup": setup, "citizens": citizens, "loadavg_at_start": loadavg()}
+    record["client_deflate"] = args.client_deflate
     print(f"\n== {kind} / {setup}: {citizens} citizens, load average {record['loadavg_at_start']}")
     try:
         if kind == "liveqa":
@@ -242,6 +244,8 @@ def print_tables(reports: list[list[dict]]) -> None:
             name = f"run {chr(ord('A') + i)}, " if len(reports) > 1 else ""
             for kind, record in runs.items():
                 extra = f", ERROR {record['error']}" if "error" in record else ""
+                if record.get("client_deflate") is False:
+                    extra = ", citizens without permessage-deflate" + extra
                 print(
                     f"- {name}{kind}: {record['citizens']} citizens, "
                     f"{record.get('processes', '?')} process(es), "
@@ -267,6 +271,12 @@ def parse_args(argv=None):
     add("--connect-concurrency", type=int, default=100, help="sockets opening at once (100)")
     add("--settle", type=float, default=15, help="seconds to wait for late receipts (15)")
     add("--time-limit", type=float, default=1800, help="seconds one generator run may take")
+    add(
+        "--client-deflate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="citizens offer permessage-deflate, as browsers do (default on)",
+    )
     add("--postgres-url", default=POSTGRES_URL, help="created and dropped by the run")
     add("--redis-url", default="redis://127.0.0.1:6379/0")
     add("--json", type=Path, help="write every run's summary to this file")

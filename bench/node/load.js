@@ -169,6 +169,9 @@ function connect(index, sessionId) {
     const socket = io(base, {
       transports: ["websocket"], reconnection: false, forceNew: true, timeout: cfg.connect_timeout_ms,
       extraHeaders: { Origin: base },
+      // Like a browser, the client offers permessage-deflate unless told not to; whether
+      // it is used is the server's choice (socket.io declines by default).
+      perMessageDeflate: cfg.client_deflate === false ? false : { threshold: 1024 },
     });
     citizen.socket = socket;
     const measure = (data) => {
