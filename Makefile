@@ -116,7 +116,7 @@ bench: $(VENV_STAMP)
 # sharing Redis. See bench/README.md; e.g. `make bench-node BENCH_NODE_ARGS='--citizens 5000'`.
 BENCH_NODE_ARGS ?= --citizens 1000
 BENCH_NODE_STAMP := bench/node/node_modules/.liveqa-installed
-bench-node: $(VENV_STAMP) $(BENCH_NODE_STAMP)
+bench-node: $(VENV_STAMP) $(BENCH_NODE_STAMP) translations
 	$(BIN)/python bench/compare.py $(BENCH_NODE_ARGS)
 
 $(BENCH_NODE_STAMP): bench/node/package.json bench/node/package-lock.json
