@@ -136,6 +136,7 @@ def metric_rows(summary: dict) -> list[tuple[str, float | None]]:
             rows.append((f"{name}: receipt {pct} ms", receipt[pct]))
         rows.append((f"{name}: delivered %", phase["delivered_pct"]))
         rows.append((f"{name}: changes/s achieved", phase["achieved_rate"]))
+        rows.append((f"{name}: command errors", phase["command_errors"]))
         if "cpu_us_per_recipient" in phase and name != "during_submits":
             rows.append((f"{name}: CPU µs per recipient", phase["cpu_us_per_recipient"]))
         if "generator_cpu_pct" in phase:

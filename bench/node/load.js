@@ -85,7 +85,9 @@ class Browser {
   async post(path, body, expect, timeoutMs = 15000) {
     const reply = await this.request("POST", path, body, timeoutMs);
     if (expect && !expect.includes(reply.status)) {
-      throw new Error(`POST ${path}: ${reply.status} ${reply.text.slice(0, 300)}`);
+      const error = new Error(`POST ${path}: ${reply.status} ${reply.text.slice(0, 300)}`);
+      error.httpStatus = reply.status;
+      throw error;
     }
     return reply;
   }
@@ -274,6 +276,8 @@ async function drive(moderator, plan, rate, phase) {
       step.answered = t();
     } catch (error) {
       step.error = String(error).slice(0, 300);
+      // Refused: no change to receive. (A timed-out command may still commit: expected.)
+      if (error.httpStatus) step.receipts = step.receipts.map((r) => (r === -1 ? -2 : r));
     }
   }
   const deadline = t() + cfg.settle_ms;
