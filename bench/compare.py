@@ -104,7 +104,7 @@ class Running:
 
 def start_liveqa(workdir: Path, setup: str, args) -> Running:
     """Seed a database for SETUP and start one LiveQA process (two sharing Redis for redis)."""
-    env = dict(LIVEQA_ENV)
+    env = dict(LIVEQA_ENV, LIVEQA_ASYNC_MODE=args.async_mode)
     count = 1
     if setup == "postgresql":
         database_url = args.postgres_url
@@ -202,6 +202,8 @@ def one_run(kind: str, setup: str, citizens: int, workdir: Path, args) -> dict:
     """Start KIND's server(s) for SETUP, run the load, stop them; return the run's record."""
     record = {"server": kind, "setup": setup, "citizens": citizens, "loadavg_at_start": loadavg()}
     record["client_deflate"] = args.client_deflate
+    if kind == "liveqa":
+        record["async_mode"] = args.async_mode
     print(f"\n== {kind} / {setup}: {citizens} citizens, load average {record['loadavg_at_start']}")
     try:
         if kind == "liveqa":
@@ -244,6 +246,8 @@ def print_tables(reports: list[list[dict]]) -> None:
             name = f"run {chr(ord('A') + i)}, " if len(reports) > 1 else ""
             for kind, record in runs.items():
                 extra = f", ERROR {record['error']}" if "error" in record else ""
+                if record.get("async_mode", "eventlet") != "eventlet":
+                    extra = f", {record['async_mode']}" + extra
                 if record.get("client_deflate") is False:
                     extra = ", citizens without permessage-deflate" + extra
                 print(
@@ -268,6 +272,7 @@ def parse_args(argv=None):
     add("--submit-rate", type=float, default=20, help="submits per second (20)")
     add("--setups", nargs="+", default=["sqlite", "postgresql", "redis"])
     add("--servers", nargs="+", default=["liveqa", "node"], choices=["liveqa", "node"])
+    add("--async-mode", choices=["eventlet", "gevent"], default="eventlet", help="LiveQA's")
     add("--connect-concurrency", type=int, default=100, help="sockets opening at once (100)")
     add("--settle", type=float, default=15, help="seconds to wait for late receipts (15)")
     add("--time-limit", type=float, default=1800, help="seconds one generator run may take")
