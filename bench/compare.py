@@ -31,6 +31,7 @@ sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT)]
 
 from compare_report import markdown_table, ratio_table, summarize  # noqa: E402
 from fanout import loadavg, machine, postgres_database, raise_fd_limit  # noqa: E402
+from pgactivity import summarize_activity, watching  # noqa: E402
 from realserver import PASSWORD, RealServer, seed, seeded_sqlite  # noqa: E402
 
 # This bench's own port range on the shared machine: LiveQA below 24500, Node above.
@@ -214,7 +215,14 @@ def one_run(kind: str, setup: str, citizens: int, workdir: Path, args) -> dict:
         return record | {"error": f"start: {error}"[:2000]}
     try:
         record["processes"] = len(running.pids)
-        record["summary"] = summarize(run_load(running, citizens, workdir, f"{kind}-{setup}", args))
+        # LiveQA on PostgreSQL: what its backends do meanwhile, from a thread on CPU 1.
+        watched = args.postgres_url if (kind, setup) == ("liveqa", "postgresql") else None
+        with watching(watched, int(LOAD_CPU)) as sampler:
+            raw = run_load(running, citizens, workdir, f"{kind}-{setup}", args)
+        record["summary"] = summarize(raw)
+        if sampler is not None:
+            activity = summarize_activity(sampler.samples, raw)
+            record["summary"]["pg_activity"] = activity | {"errors": sampler.errors}
     except Exception as error:
         record["error"] = f"{type(error).__name__}: {error}"[:2000]
     finally:

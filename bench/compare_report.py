@@ -8,6 +8,8 @@ of the server processes.
 
 import math
 
+from pgactivity import activity_rows
+
 NEVER = -1
 NOT_LISTENING = -2
 
@@ -141,6 +143,7 @@ def metric_rows(summary: dict) -> list[tuple[str, float | None]]:
             rows.append((f"{name}: CPU µs per recipient", phase["cpu_us_per_recipient"]))
         if "generator_cpu_pct" in phase:
             rows.append((f"{name}: generator CPU %", phase["generator_cpu_pct"]))
+        rows += activity_rows(name, summary.get("pg_activity", {}).get(name))
     submits = summary.get("submits")
     if submits:
         rows.append(("submit ack p50 ms", submits["ack_ms"]["p50"]))

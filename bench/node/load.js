@@ -37,7 +37,9 @@ function procSample() {
   }
   const own = process.cpuUsage();
   const loadavg = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  return { at: t(), cpu, rss_kb: rssKb, load_cpu: (own.user + own.system) / 1e6, loadavg };
+  // wall_ms: to place the orchestrator's PostgreSQL samples (bench/pgactivity.py) in phases
+  const sample = { at: t(), wall_ms: Date.now(), cpu, rss_kb: rssKb };
+  return { ...sample, load_cpu: (own.user + own.system) / 1e6, loadavg };
 }
 
 // --- HTTP as a browser ------------------------------------------------------------------------
