@@ -80,8 +80,8 @@ class Budget:
     # Sockets one address may hold open on this process; 0: no cap.
     sockets_per_address: int = 256
     # New connections (Engine.IO handshakes) this process admits a second, and its burst; 0: all.
-    admissions_per_second: float = 500.0
-    admission_burst: int = 1000
+    admissions_per_second: float = 200.0
+    admission_burst: int = 500
 
     @property
     def limits_events(self) -> bool:

@@ -133,10 +133,10 @@ def test_the_app_answers_a_refused_handshake_with_the_json_error(make_app):
     assert client.get("/").status_code == 200
 
 
-def test_default_admissions_let_thousands_reconnect_within_seconds(app):
+def test_default_admissions_let_5000_reconnect_within_half_a_minute(app):
     budget = Budget.from_config(app.config)
-    assert budget.admission_burst >= 500
-    assert (5000 - budget.admission_burst) / budget.admissions_per_second <= 10
+    assert budget.admission_burst >= 100
+    assert 0 < (5000 - budget.admission_burst) / budget.admissions_per_second <= 30
 
 
 @pytest.mark.server
