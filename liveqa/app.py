@@ -74,7 +74,8 @@ def create_app(config_name: str | None = None, **overrides):
     database.init_app(app)
     hops = app.config["PROXY_HOPS"]
     if hops:
-        # Outermost, around Socket.IO's middleware too, so socket events see the client.
+        # Around Socket.IO's middleware too (inside only the admission gate), so socket
+        # events see the client.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     i18n.init_app(app)
