@@ -180,6 +180,13 @@ class Config:
     # Sockets one client address may hold open on one process; 0: no cap. High enough for
     # a mobile carrier's CGNAT address shared by many phones (docs/security.md).
     SOCKETS_PER_ADDRESS = _env_int("SOCKETS_PER_ADDRESS", 256)
+    # New Socket.IO connections (Engine.IO handshakes) one process admits a second, with
+    # bursts of ADMISSION_BURST; over it a handshake is answered 503 `busy` with Retry-After
+    # and the client retries with its jittered back-off: 5,000 pages reconnecting after a
+    # restart are admitted within ~25 s while a connect and join (~2.6 ms of server CPU
+    # each) take about half the core. 0: no limit. See docs/architecture.md (overload).
+    SOCKET_ADMISSIONS_PER_SECOND = float(_env("SOCKET_ADMISSIONS_PER_SECOND", "200"))
+    SOCKET_ADMISSION_BURST = _env_int("SOCKET_ADMISSION_BURST", 500)
     # Failed log-ins for one user name, from any address, before each further attempt at
     # that name waits 1, 2, 4 ... seconds (at most LOGIN_DELAY_MAX_SECONDS). 0: no delay.
     LOGIN_ACCOUNT_FREE_FAILURES = _env_int("LOGIN_ACCOUNT_FREE_FAILURES", 5)
@@ -265,6 +272,11 @@ class Config:
                 )
         if not cls.PHONE_HASH_KEY:
             raise RuntimeError("LIVEQA_PHONE_HASH_KEY must be set")
+        if cls.SOCKET_ADMISSIONS_PER_SECOND < 0 or cls.SOCKET_ADMISSION_BURST < 1:
+            raise RuntimeError(
+                "LIVEQA_SOCKET_ADMISSIONS_PER_SECOND must be 0 (no limit) or more, "
+                "LIVEQA_SOCKET_ADMISSION_BURST at least 1"
+            )
         if cls.PHONE_RETENTION_DAYS < 1:
             raise RuntimeError("LIVEQA_PHONE_RETENTION_DAYS must be at least 1")
         # The development key is public: on any address but loopback, anyone who can reach

@@ -43,6 +43,7 @@ POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/liveqa_bench_node"
 # All load comes from 127.0.0.1: per-address limits would refuse most of it.
 LIVEQA_ENV = {
     "LIVEQA_SOCKETS_PER_ADDRESS": "0",
+    "LIVEQA_SOCKET_ADMISSIONS_PER_SECOND": "0",
     "LIVEQA_ADDRESS_LIMITS_ENABLED": "0",
     "LIVEQA_MAX_CONNECTIONS": "20000",
 }

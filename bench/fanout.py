@@ -211,6 +211,7 @@ def main(argv=None) -> int:
                 env_extra = {
                     "LIVEQA_ASYNC_MODE": args.async_mode,
                     "LIVEQA_SOCKETS_PER_ADDRESS": "0",
+                    "LIVEQA_SOCKET_ADMISSIONS_PER_SECOND": "0",
                     "LIVEQA_ADDRESS_LIMITS_ENABLED": "0",
                 }
                 if args.max_connections:

@@ -210,6 +210,8 @@ def main():
         LIVEQA_HEARTBEAT_SECONDS="0",
         # Every client comes from 127.0.0.1: no per-address socket cap (where there is one).
         LIVEQA_SOCKETS_PER_ADDRESS="0",
+        # Thousands of sockets open in seconds: no admission rate either.
+        LIVEQA_SOCKET_ADMISSIONS_PER_SECOND="0",
         LIVEQA_DIRECT_FANOUT=str(args.direct_fanout),
         LIVEQA_WEBSOCKET_DEFLATE=str(args.server_deflate),
     )

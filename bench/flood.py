@@ -276,7 +276,7 @@ def main(argv=None) -> int:
 
     with contextlib.suppress(OSError):
         os.sched_setaffinity(0, {int(CLIENT_CPU)})
-    env = {"LIVEQA_SOCKETS_PER_ADDRESS": "0"}
+    env = {"LIVEQA_SOCKETS_PER_ADDRESS": "0", "LIVEQA_SOCKET_ADMISSIONS_PER_SECOND": "0"}
     if args.events_per_second is not None:
         env["LIVEQA_SOCKET_EVENTS_PER_SECOND"] = args.events_per_second
     if args.burst is not None:

@@ -1,6 +1,7 @@
 """The application factory: every extension, hook, blueprint and command, wired once."""
 
 from flask import Flask
+from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, INSTANCE_DIR, get_config, socket_origins
@@ -21,6 +22,7 @@ from liveqa.database import configure_engine, engine_options
 from liveqa.domain.phones import init_phone_vault
 from liveqa.engineio_guard import EngineIOGuard
 from liveqa.extensions import babel, csrf, db, login_manager, migrate, socketio
+from liveqa.socket_guard import AdmissionGate
 from liveqa.websocket_transport import RefuseDeflate
 
 
@@ -72,7 +74,8 @@ def create_app(config_name: str | None = None, **overrides):
     database.init_app(app)
     hops = app.config["PROXY_HOPS"]
     if hops:
-        # Outermost, around Socket.IO's middleware too, so socket events see the client.
+        # Around Socket.IO's middleware too (inside only the admission gate), so socket
+        # events see the client.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     i18n.init_app(app)
@@ -85,5 +88,21 @@ def create_app(config_name: str | None = None, **overrides):
     # After the blueprints: it wraps their public write views.
     address_limits.init_app(app)
     realtime.init_app(app)
+    # Outermost, so a handshake over the admission rate costs the least; the rate is the
+    # process's, not an address's, so it needs no ProxyFix.
+    guard = app.extensions[realtime.GUARD_KEY]
+    app.wsgi_app = AdmissionGate(app.wsgi_app, guard, _busy_refusal(app), engineio_path)
     cli.init_app(app)
     return app
+
+
+def _busy_refusal(app):
+    """Return what builds the JSON error a handshake over the admission rate is answered."""
+
+    def build(environ):
+        # The handshake's own query and cookie give the reader's language.
+        with app.request_context(environ):
+            message = _("Many people are connecting right now; reconnecting in a moment.")
+            return {"error": {"code": "busy", "message": str(message)}}
+
+    return build

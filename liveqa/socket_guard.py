@@ -1,4 +1,5 @@
-"""Bound what one client costs a process: an event budget per socket, a socket cap per address.
+"""Bound what clients cost a process: an event budget per socket, a socket cap per address,
+an admission rate for new connections.
 
 Where a flood's cost goes without this (python-socketio 5.x, python-engineio 4.x, eventlet):
 the greenlet reading a websocket (or answering a polling POST) decodes each Engine.IO
@@ -18,12 +19,21 @@ going over budget is disconnected. The connection cap sits on Engine.IO's `conne
 handler, before a session is made. Both are registered with `eio.on()` around the
 handlers python-socketio registered, as python-socketio's own admin instrumentation does;
 tests/test_socket_guard.py pins the library internals this relies on.
+
+The admission rate sits in front of all of that, as WSGI middleware (AdmissionGate): an
+Engine.IO handshake (a GET with no session id) over the process's rate is answered 503 with
+Retry-After before python-engineio makes a session, so a reconnect storm after a restart or
+a network blip is spread over seconds instead of landing on the hub at once. Engine.IO's
+connect handler can only refuse with 401, which a client reads as "go away", not "later".
 """
 
+import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs
 
 from socketio import packet as sio_packet
 
@@ -69,6 +79,9 @@ class Budget:
     refusals_to_disconnect: int = 60
     # Sockets one address may hold open on this process; 0: no cap.
     sockets_per_address: int = 256
+    # New connections (Engine.IO handshakes) this process admits a second, and its burst; 0: all.
+    admissions_per_second: float = 200.0
+    admission_burst: int = 500
 
     @property
     def limits_events(self) -> bool:
@@ -82,6 +95,8 @@ class Budget:
             burst=int(config["SOCKET_EVENT_BURST"]),
             refusals_to_disconnect=int(config["SOCKET_REFUSALS_TO_DISCONNECT"]),
             sockets_per_address=int(config["SOCKETS_PER_ADDRESS"]),
+            admissions_per_second=float(config["SOCKET_ADMISSIONS_PER_SECOND"]),
+            admission_burst=int(config["SOCKET_ADMISSION_BURST"]),
         )
 
 
@@ -112,8 +127,11 @@ class SocketGuard:
         self.clock = clock
         self.sockets: dict[str, _Socket] = {}
         self.per_address: dict[str, int] = {}
+        # Made at the first handshake, on the clock then in use (tests swap it in).
+        self.admissions: TokenBucket | None = None
         self.refused_events = 0
         self.refused_connections = 0
+        self.refused_admissions = 0
         self.disconnected = 0
         eio = server.eio
         self._connect = eio.handlers["connect"]
@@ -128,6 +146,27 @@ class SocketGuard:
         return self
 
     # --- connections ----------------------------------------------------------------------
+
+    def admit(self) -> float:
+        """Spend an admission for a new connection; return 0, or the seconds until one frees."""
+        budget = self.budget
+        if budget.admissions_per_second <= 0:
+            return 0.0
+        now = self.clock()
+        if self.admissions is None:
+            self.admissions = TokenBucket(
+                budget.admissions_per_second, max(1, budget.admission_burst), stamp=now
+            )
+        if self.admissions.take(now):
+            return 0.0
+        self.refused_admissions += 1
+        if self.refused_admissions % 1000 == 1:
+            logger.warning(
+                "socket handshake refused: over %g a second (%d refused so far)",
+                budget.admissions_per_second,
+                self.refused_admissions,
+            )
+        return (1.0 - self.admissions.tokens) / budget.admissions_per_second
 
     def on_connect(self, eio_sid, environ):
         """Refuse a connection over its address's cap; else count it and let Socket.IO have it."""
@@ -260,3 +299,42 @@ class SocketGuard:
         # The writer sends DISCONNECT and CLOSE and closes the connection, which ends the
         # reader's loop.
         self._yield()
+
+
+class AdmissionGate:
+    """WSGI middleware answering Engine.IO handshakes over the guard's admission rate with 503."""
+
+    def __init__(
+        self, app, guard: SocketGuard, refusal: Callable[[dict], object], path="/socket.io/"
+    ):
+        self.app = app
+        self.guard = guard
+        # Builds, from the handshake's WSGI environ, the JSON error a refused client is told.
+        self.refusal = refusal
+        self.path = path.rstrip("/") + "/"
+
+    def __call__(self, environ, start_response):
+        if not self._is_handshake(environ):
+            return self.app(environ, start_response)
+        wait = self.guard.admit()
+        if not wait:
+            return self.app(environ, start_response)
+        body = json.dumps(self.refusal(environ), ensure_ascii=False).encode()
+        start_response(
+            "503 SERVICE UNAVAILABLE",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                # Whole seconds, at least one; socket.io-client backs off on its own anyway.
+                ("Retry-After", str(max(1, math.ceil(wait)))),
+            ],
+        )
+        return [body]
+
+    def _is_handshake(self, environ) -> bool:
+        """Return whether ENVIRON opens a new Engine.IO session (a GET with no sid)."""
+        if environ.get("REQUEST_METHOD") != "GET":
+            return False
+        if not environ.get("PATH_INFO", "").startswith(self.path):
+            return False
+        return "sid" not in parse_qs(environ.get("QUERY_STRING", ""))

@@ -81,3 +81,14 @@ def test_an_unknown_async_mode_is_refused_by_name(mode):
 
     with pytest.raises(RuntimeError, match=r"LIVEQA_ASYNC_MODE must be one of eventlet, gevent"):
         Cfg.validate("127.0.0.1")
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(-1, 1000), (500, 0)])
+def test_a_negative_admission_rate_or_an_empty_burst_is_refused(monkeypatch, rate, burst):
+    monkeypatch.setattr(Config, "SOCKET_ADMISSIONS_PER_SECOND", rate)
+    monkeypatch.setattr(Config, "SOCKET_ADMISSION_BURST", burst)
+    with pytest.raises(RuntimeError, match="LIVEQA_SOCKET_ADMISSION"):
+        Config.validate("127.0.0.1")
+    monkeypatch.setattr(Config, "SOCKET_ADMISSIONS_PER_SECOND", 0)
+    monkeypatch.setattr(Config, "SOCKET_ADMISSION_BURST", 1)
+    Config.validate("127.0.0.1")

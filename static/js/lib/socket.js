@@ -45,10 +45,15 @@ export function getSocket() {
     setConnection("offline");
     return null;
   }
+  // Reconnects back off 1 s, 2 s, 4 s ... up to 10 s, each moved by up to half its length
+  // at random (socket.io-client's Backoff), so pages dropped together by a restart do not
+  // come back together. A handshake the server refuses (503 `busy`, over its admission
+  // rate) fails the attempt like any other, and the next one waits its (longer) turn.
   socket = window.io({
     transports: ["websocket", "polling"],
     reconnectionDelay: 1000,
     reconnectionDelayMax: 10000,
+    randomizationFactor: 0.5,
     timeout: 10000,
   });
   socket.on("disconnect", (reason) => {
