@@ -75,8 +75,17 @@ def test_proxy_hops_setting_installs_the_proxy_fix(tmp_path):
     proxied = create_app(
         "test", PROXY_HOPS=1, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}"
     )
-    assert isinstance(proxied.wsgi_app, ProxyFix)
-    assert not isinstance(create_app("test").wsgi_app, ProxyFix)
+    assert any(isinstance(layer, ProxyFix) for layer in middleware(proxied))
+    assert not any(isinstance(layer, ProxyFix) for layer in middleware(create_app("test")))
+
+
+def middleware(app) -> list:
+    """Return APP's WSGI middleware, outermost first (each wraps the next as `.app`)."""
+    layers, layer = [], app.wsgi_app
+    while layer is not None and layer not in layers:
+        layers.append(layer)
+        layer = getattr(layer, "app", None)
+    return layers
 
 
 def attempt(client, via, username, password, address="127.0.0.1") -> int:
