@@ -6,21 +6,11 @@ delay in ms (-1: never received; -2: that citizen was not listening), and /proc 
 of the server processes.
 """
 
-import math
-
+from measure import percentile
 from pgactivity import activity_rows
 
 NEVER = -1
 NOT_LISTENING = -2
-
-
-def percentile(values, pct: float) -> float | None:
-    """Return the nearest-rank PCT percentile of VALUES, or None when empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def latency(values) -> dict:
