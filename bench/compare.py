@@ -13,10 +13,8 @@ import argparse
 import contextlib
 import json
 import os
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +30,7 @@ sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT)]
 from compare_report import markdown_table, ratio_table, summarize  # noqa: E402
 from fanout import loadavg, machine, postgres_database, raise_fd_limit  # noqa: E402
 from pgactivity import summarize_activity, watching  # noqa: E402
-from realserver import PASSWORD, RealServer, seed, seeded_sqlite  # noqa: E402
+from realserver import PASSWORD, RealServer, free_port_in, seed, seeded_sqlite  # noqa: E402
 
 # This bench's own port range on the shared machine: LiveQA below 24500, Node above.
 LIVEQA_PORTS = range(24000, 24500)
@@ -47,18 +45,6 @@ LIVEQA_ENV = {
     "LIVEQA_ADDRESS_LIMITS_ENABLED": "0",
     "LIVEQA_MAX_CONNECTIONS": "20000",
 }
-
-
-def free_port(ports: range) -> int:
-    """Return a port of PORTS that is free on 127.0.0.1 right now."""
-    for port in random.sample(ports, len(ports)):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 def wait_http(url: str, alive, timeout: float = 30.0) -> None:
@@ -120,7 +106,7 @@ def start_liveqa(workdir: Path, setup: str, args) -> Running:
         env["LIVEQA_MESSAGE_QUEUE_CHANNEL"] = f"liveqa-bench-node-{os.getpid()}"
     servers = [
         PinnedServer(
-            database_url, workdir, port=free_port(LIVEQA_PORTS), env_extra=env, name=f"liveqa{i}"
+            database_url, workdir, port=free_port_in(LIVEQA_PORTS), env_extra=env, name=f"liveqa{i}"
         )
         for i in range(count)
     ]
@@ -147,7 +133,7 @@ def start_liveqa(workdir: Path, setup: str, args) -> Running:
 
 def start_node(workdir: Path, args) -> Running:
     """Start the reference server (one process) on CPU 0."""
-    port = free_port(NODE_PORTS)
+    port = free_port_in(NODE_PORTS)
     log = open(workdir / f"node-{port}.log", "w", encoding="utf-8")  # noqa: SIM115 - child owns it
     command = ["taskset", "-c", SERVER_CPU, "node", str(NODE_DIR / "server.js"), "--port"]
     process = subprocess.Popen(

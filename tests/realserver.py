@@ -55,17 +55,21 @@ def _port_block() -> range:
     return range(low, low + PORT_BLOCK)
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1, from this worker's block, that is free right now."""
-    block = _port_block()
-    for port in random.sample(block, len(block)):
+def free_port_in(ports: range) -> int:
+    """Return a TCP port of PORTS that is free on 127.0.0.1 right now."""
+    for port in random.sample(ports, len(ports)):
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError(f"no free port in {block.start}-{block.stop - 1}")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1, from this worker's block, that is free right now."""
+    return free_port_in(_port_block())
 
 
 def migrations_exist() -> bool:
